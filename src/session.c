@@ -266,17 +266,20 @@ session_write_error(struct session *s, unsigned status, const char *msg,
     bool close)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->cbev);
-	char		 esc[768];
-	size_t		 n;
+	char		 esc[768], body[900];
+	int		 n;
 
-	n = session_json_escape(esc, sizeof(esc), msg);
+	session_json_escape(esc, sizeof(esc), msg);
+	n = snprintf(body, sizeof(body), "{\"message\":\"dindgate: %s\"}\n",
+	    esc);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = (int)strlen(body);
 	evbuffer_add_printf(out, "HTTP/1.1 %u %s\r\n"
 	    "Content-Type: application/json\r\n"
-	    "Content-Length: %zu\r\n"
-	    "%s\r\n"
-	    "{\"message\":\"dindgate: %s\"}\n", status,
-	    httpmsg_reason(status), n + 26, close ? "Connection: close\r\n" :
-	    "", esc);
+	    "Content-Length: %d\r\n"
+	    "%s\r\n", status, httpmsg_reason(status), n,
+	    close ? "Connection: close\r\n" : "");
+	evbuffer_add(out, body, (size_t)n);
 	if (s->req)
 		s->req->resp_bytes += evbuffer_get_length(out);
 }
@@ -294,7 +297,9 @@ session_refuse(struct session *s, unsigned status, const char *msg,
 	if (r) {
 		r->dec.verdict = DECISION_DENY;
 		r->dec.status = status;
-		snprintf(r->dec.reason, sizeof(r->dec.reason), "%s", msg);
+		if (msg != r->dec.reason)
+			snprintf(r->dec.reason, sizeof(r->dec.reason), "%s",
+			    msg);
 		if (r->dec.rule[0] == '\0')
 			snprintf(r->dec.rule, sizeof(r->dec.rule), "%s",
 			    status == 400 ? "malformed" : status == 502 ?
@@ -385,17 +390,24 @@ session_pump_body(struct session *s)
 		return 0;
 	}
 	s->rparser.data = s;
-	nv = evbuffer_peek(in, -1, NULL, v, 8);
-	for (i = 0; i < nv && i < 8 && !r->body_done; i++) {
-		used = http_parser_execute(&s->rparser,
-		    &session_body_settings, v[i].iov_base, v[i].iov_len);
-		total += used;
-		if (HTTP_PARSER_ERRNO(&s->rparser) == HPE_PAUSED)
-			break;
-		if (HTTP_PARSER_ERRNO(&s->rparser) != HPE_OK)
-			return -1;
-	}
-	evbuffer_drain(in, total);
+	do {
+		total = 0;
+		nv = evbuffer_peek(in, -1, NULL, v, 8);
+		for (i = 0; i < nv && i < 8 && !r->body_done; i++) {
+			/* A zero length would tell http-parser "EOF". */
+			if (v[i].iov_len == 0)
+				continue;
+			used = http_parser_execute(&s->rparser,
+			    &session_body_settings, v[i].iov_base,
+			    v[i].iov_len);
+			total += used;
+			if (HTTP_PARSER_ERRNO(&s->rparser) == HPE_PAUSED)
+				break;
+			if (HTTP_PARSER_ERRNO(&s->rparser) != HPE_OK)
+				return -1;
+		}
+		evbuffer_drain(in, total);
+	} while (total > 0 && !r->body_done && evbuffer_get_length(in) > 0);
 	return 0;
 }
 
@@ -875,38 +887,44 @@ session_resp_body(struct session *s)
 	int			 i, nv;
 
 	s->uparser.data = s;
-	nv = evbuffer_peek(in, -1, NULL, v, 16);
-	for (i = 0; i < nv && i < 16 && !r->resp_done; i++) {
-		used = http_parser_execute(&s->uparser,
-		    &session_resp_settings, v[i].iov_base, v[i].iov_len);
-		total += used;
-		if (HTTP_PARSER_ERRNO(&s->uparser) == HPE_PAUSED)
-			break;
-		if (HTTP_PARSER_ERRNO(&s->uparser) != HPE_OK) {
-			slog_warnx(s, "engine response body: %s",
-			    http_errno_description(
-			    HTTP_PARSER_ERRNO(&s->uparser)));
-			session_close(s, "malformed response body");
-			return;
+	do {
+		total = 0;
+		nv = evbuffer_peek(in, -1, NULL, v, 16);
+		for (i = 0; i < nv && i < 16 && !r->resp_done; i++) {
+			if (v[i].iov_len == 0)
+				continue;
+			used = http_parser_execute(&s->uparser,
+			    &session_resp_settings, v[i].iov_base,
+			    v[i].iov_len);
+			total += used;
+			if (HTTP_PARSER_ERRNO(&s->uparser) == HPE_PAUSED)
+				break;
+			if (HTTP_PARSER_ERRNO(&s->uparser) != HPE_OK) {
+				slog_warnx(s, "engine response body: %s",
+				    http_errno_description(
+				    HTTP_PARSER_ERRNO(&s->uparser)));
+				session_close(s, "malformed response body");
+				return;
+			}
 		}
-	}
-	if (!r->resp_done && (s->flags & SESSION_F_UP_EOF) &&
-	    total == evbuffer_get_length(in)) {
-		/* EOF ends a close-delimited body; anything else is cut. */
-		http_parser_execute(&s->uparser, &session_resp_settings, NULL,
-		    0);
-		if (!r->resp_done) {
+		if (!r->resp_done && (s->flags & SESSION_F_UP_EOF) &&
+		    total == evbuffer_get_length(in)) {
+			/* EOF ends a close-delimited body; else it is cut. */
+			http_parser_execute(&s->uparser,
+			    &session_resp_settings, NULL, 0);
+			if (!r->resp_done) {
+				evbuffer_drain(in, total);
+				session_close(s, "engine closed in the middle "
+				    "of a response");
+				return;
+			}
+		}
+		r->resp_bytes += total;
+		if (r->resp_dechunk)
 			evbuffer_drain(in, total);
-			session_close(s, "engine closed in the middle of a "
-			    "response");
-			return;
-		}
-	}
-	r->resp_bytes += total;
-	if (r->resp_dechunk)
-		evbuffer_drain(in, total);
-	else
-		relay_move(in, out, total);
+		else
+			relay_move(in, out, total);
+	} while (total > 0 && !r->resp_done && evbuffer_get_length(in) > 0);
 }
 
 /* A response finished: give the connection back and go on. */
@@ -973,6 +991,9 @@ session_forward_step(struct session *s)
 		return false;
 	if (!r->body_done) {
 		if (session_pump_body(s) == -1) {
+			slog_info(s, "malformed chunked request body: %s",
+			    http_errno_description(HTTP_PARSER_ERRNO(
+			    &s->rparser)));
 			session_close(s, "malformed chunked request body");
 			return false;
 		}
