@@ -279,7 +279,9 @@ session_write_error(struct session *s, unsigned status, const char *msg,
 	    "Content-Length: %d\r\n"
 	    "%s\r\n", status, httpmsg_reason(status), n,
 	    close ? "Connection: close\r\n" : "");
-	evbuffer_add(out, body, (size_t)n);
+	/* An answer to HEAD announces its length but carries no body. */
+	if (s->req == NULL || s->req->msg.method != HTTP_HEAD)
+		evbuffer_add(out, body, (size_t)n);
 	if (s->req)
 		s->req->resp_bytes += evbuffer_get_length(out);
 }
@@ -1190,7 +1192,8 @@ session_client_event_cb(struct bufferevent *bev, short what, void *arg)
 	} else if (what & BEV_EVENT_ERROR) {
 		buf[0] = '\0';
 		while ((e = bufferevent_get_openssl_error(bev)) != 0)
-			ERR_error_string_n(e, buf, sizeof(buf));
+			if (ERR_GET_LIB(e) != 0)
+				ERR_error_string_n(e, buf, sizeof(buf));
 		if (s->state == SESSION_HANDSHAKE)
 			slog_info(s, "TLS handshake failed: %s", buf[0] ? buf :
 			    strerror(EVUTIL_SOCKET_ERROR()));

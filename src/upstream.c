@@ -148,7 +148,9 @@ upstream_connect_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct upstream_conn	*c = arg;
 	upstream_cb		 cb = c->cb;
 	char			 why[512], tls[384];
+	const char		*addr;
 	SSL			*ssl;
+	unsigned long		 e;
 	long			 vr;
 
 	c->cb = NULL;
@@ -159,22 +161,27 @@ upstream_connect_event_cb(struct bufferevent *bev, short what, void *arg)
 		cb(c, 0, NULL, c->arg);
 		return;
 	}
+	tls[0] = '\0';
+	/* libevent also queues bare SSL_get_error() codes (no library). */
+	while ((e = bufferevent_get_openssl_error(bev)) != 0)
+		if (ERR_GET_LIB(e) != 0)
+			ERR_error_string_n(e, tls, sizeof(tls));
+	addr = c->pool->gen->conf->upstream.text;
 	if (what & BEV_EVENT_TIMEOUT)
-		snprintf(why, sizeof(why), "connect to engine timed out");
+		snprintf(why, sizeof(why), "connecting to the engine at %s "
+		    "timed out", addr);
 	else if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL &&
 	    (vr = SSL_get_verify_result(ssl)) != X509_V_OK)
-		snprintf(why, sizeof(why), "engine certificate rejected: %s",
+		snprintf(why, sizeof(why), "the engine at %s presented a "
+		    "certificate we do not trust: %s", addr,
 		    X509_verify_cert_error_string(vr));
-	else if (bufferevent_get_openssl_error(bev) != 0) {
-		unsigned long	e;
-
-		tls[0] = '\0';
-		while ((e = bufferevent_get_openssl_error(bev)) != 0)
-			ERR_error_string_n(e, tls, sizeof(tls));
-		snprintf(why, sizeof(why), "TLS with engine failed: %s", tls);
-	} else
-		snprintf(why, sizeof(why), "cannot connect to engine: %s",
-		    errno ? strerror(errno) : "connection closed");
+	else if (tls[0] != '\0')
+		snprintf(why, sizeof(why), "TLS handshake with the engine at "
+		    "%s failed: %s", addr, tls);
+	else
+		/* errno is gone by now (deferred callback): say what we know. */
+		snprintf(why, sizeof(why), "cannot connect to the engine at "
+		    "%s (refused or closed)", addr);
 	ERR_clear_error();
 	cb(c, -1, why, c->arg);
 }
