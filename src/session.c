@@ -220,6 +220,10 @@ session_close(struct session *s, const char *reason)
 		s->up = NULL;
 	}
 	session_set_state(s, SESSION_CLOSING);
+	if (s->flags & SESSION_F_RAW_LINGER) {
+		session_timer_set(s, 100);
+		return;
+	}
 	if (s->cbev == NULL || (s->flags & SESSION_F_CLIENT_SHUT) ||
 	    evbuffer_get_length(bufferevent_get_output(s->cbev)) == 0) {
 		if (!(s->flags & SESSION_F_LINGER) || s->cbev == NULL)
@@ -1117,7 +1121,8 @@ session_step(struct session *s)
 static void
 session_after(struct session *s)
 {
-	if (s->state == SESSION_CLOSING && !(s->flags & SESSION_F_FREEING)) {
+	if (s->state == SESSION_CLOSING &&
+	    !(s->flags & (SESSION_F_FREEING | SESSION_F_RAW_LINGER))) {
 		if (s->cbev == NULL ||
 		    evbuffer_get_length(bufferevent_get_output(s->cbev)) == 0) {
 			if (s->flags & SESSION_F_LINGER) {
@@ -1133,7 +1138,7 @@ session_after(struct session *s)
 				session_schedule_free(s);
 		}
 	}
-	if (!(s->flags & SESSION_F_FREEING))
+	if (!(s->flags & (SESSION_F_FREEING | SESSION_F_RAW_LINGER)))
 		relay_recompute_interest(s);
 }
 
@@ -1169,6 +1174,39 @@ session_handshake_done(struct session *s)
 	session_set_state(s, SESSION_READ_HEAD);
 }
 
+/*
+ * The handshake failed and OpenSSL wrote its alert.  A TLS 1.3 client may
+ * already have sent its first request; closing with that unread makes the
+ * kernel send a RST that can destroy the alert before the client reads
+ * it, and the user sees "connection reset" instead of "bad certificate".
+ * So: FIN, then discard raw bytes for a short while before closing.
+ */
+static void
+session_raw_linger(struct session *s)
+{
+	int	fd = bufferevent_getfd(s->cbev);
+
+	bufferevent_disable(s->cbev, EV_READ | EV_WRITE);
+	(void)shutdown(fd, SHUT_WR);
+	s->flags |= SESSION_F_RAW_LINGER;
+	s->linger_ticks = SESSION_LINGER_MS / 100;
+}
+
+/* One raw linger poll; true when it is time to free. */
+static bool
+session_raw_linger_poll(struct session *s)
+{
+	char	buf[4096];
+	ssize_t	n;
+
+	while ((n = recv(bufferevent_getfd(s->cbev), buf, sizeof(buf),
+	    MSG_DONTWAIT)) > 0)
+		;
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+		return true;
+	return --s->linger_ticks == 0;
+}
+
 static void
 session_client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -1194,9 +1232,11 @@ session_client_event_cb(struct bufferevent *bev, short what, void *arg)
 		while ((e = bufferevent_get_openssl_error(bev)) != 0)
 			if (ERR_GET_LIB(e) != 0)
 				ERR_error_string_n(e, buf, sizeof(buf));
-		if (s->state == SESSION_HANDSHAKE)
+		if (s->state == SESSION_HANDSHAKE) {
 			slog_info(s, "TLS handshake failed: %s", buf[0] ? buf :
 			    strerror(EVUTIL_SOCKET_ERROR()));
+			session_raw_linger(s);
+		}
 		s->flags |= SESSION_F_CLIENT_EOF | SESSION_F_CLIENT_SHUT;
 		evbuffer_drain(bufferevent_get_output(bev), (size_t)-1);
 		session_close(s, buf[0] ? buf : "client connection error");
@@ -1267,6 +1307,11 @@ session_timer_cb(evutil_socket_t fd, short what, void *arg)
 		session_close_lingering(s, "drain timeout");
 		break;
 	case SESSION_CLOSING:
+		if ((s->flags & SESSION_F_RAW_LINGER) &&
+		    !session_raw_linger_poll(s)) {
+			session_timer_set(s, 100);
+			return;
+		}
 		session_schedule_free(s);
 		return;
 	default:

@@ -55,6 +55,7 @@ enum session_body {
 #define SESSION_F_LINGER	0x0040	/* closing: discard input a while */
 #define SESSION_F_FREEING	0x0080	/* free scheduled */
 #define SESSION_F_HEAD_STARTED	0x0100	/* first byte of a head seen */
+#define SESSION_F_RAW_LINGER	0x0200	/* TLS failed: discard raw bytes */
 
 /* The request in progress.  Owned by the session; freed at its end. */
 struct request {
@@ -107,6 +108,7 @@ struct session {
 	struct httpmsg_scan	 uscan;		/* response head scanner */
 	uint64_t		 nreq;		/* requests on this session */
 	uint64_t		 drained;	/* bytes discarded */
+	unsigned		 linger_ticks;	/* raw linger polls left */
 	TAILQ_ENTRY(session)	 entry;
 };
 
