@@ -185,7 +185,8 @@ def gate_factory(request, pki, engine):
         g = Gate(pki, engine, root / ("g%d" % len(started)),
                  overrides=overrides, policy=policy, direct=bool(DIRECT))
         started.append(g)
-        _add_log(request.node, "dindgate log (%s)" % g.dir.name, g.log)
+        if not g.direct:
+            _add_log(request.node, "dindgate log (%s)" % g.dir.name, g.log)
         return g.start() if start else g
 
     yield factory
@@ -216,8 +217,9 @@ def gate(request, _gate_pool, gate_factory):
         return
     g = _gate_pool.get()
     start = g.log_size()
-    _add_log(request.node, "dindgate log (shared, during test)",
-             lambda: g.log(start))
+    if not g.direct:
+        _add_log(request.node, "dindgate log (shared, during test)",
+                 lambda: g.log(start))
     yield g
     if not g.direct and not g.deliberately_stopped and not g.running():
         pytest.fail("dindgate died during the test (exit code %s)"

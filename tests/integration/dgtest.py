@@ -381,6 +381,7 @@ class Engine:
         self.proc = None
         self.home = self.dir / "home"
         self.home.mkdir(exist_ok=True)
+        self.had_gwbridge = os.path.exists(self.GWBRIDGE)
         assert len(self.sock) < 100, "socket path too long: %s" % self.sock
 
     def command(self):
@@ -479,10 +480,25 @@ class Engine:
         try:
             if self.running():
                 self.remove_all_containers()
+                self._leave_swarm()
         finally:
             self.stop()
             self._umount_all()
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    GWBRIDGE = "/sys/class/net/docker_gwbridge"
+
+    def _leave_swarm(self):
+        # Safety net: a swarm init that got through makes the engine create
+        # docker_gwbridge in the host's network namespace. Undo it.
+        state = self.docker("info", "--format", "{{.Swarm.LocalNodeState}}",
+                            check=False).out.strip()
+        if state not in ("inactive", ""):
+            self.docker("swarm", "leave", "--force", check=False)
+        if os.path.exists(self.GWBRIDGE) and not self.had_gwbridge:
+            subprocess.run(["ip", "link", "delete", "docker_gwbridge"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           check=False)
 
     def _umount_all(self):
         prefix = str(self.dir) + "/"
