@@ -62,7 +62,12 @@ httpmsg_scan_feed(struct httpmsg_scan *s, const char *p, size_t len,
 				}
 				s->state = HTTPMSG_S_END_CR;
 			} else if (s->lines == 0) {
-				if (httpmsg_is_ctl(c) || c == ' ') {
+				/*
+				 * HT too: httpmsg_is_ctl() lets it through for
+				 * values, but some parsers skip leading
+				 * whitespace before the method and some do not.
+				 */
+				if (httpmsg_is_ctl(c) || c == ' ' || c == '\t') {
 					s->err = "malformed request line";
 					goto fail;
 				}
@@ -282,9 +287,6 @@ httpmsg_flags(struct httpmsg *m, http_parser *p)
 		httpmsg_trim(h);
 		if (httpmsg_ieq(h->name, h->nlen, "content-length"))
 			m->flags |= HTTPMSG_F_CL;
-		else if (httpmsg_ieq(h->name, h->nlen, "transfer-encoding") &&
-		    httpmsg_has_token(h, "chunked"))
-			m->flags |= HTTPMSG_F_CHUNKED;
 		else if (httpmsg_ieq(h->name, h->nlen, "upgrade"))
 			m->flags |= HTTPMSG_F_UPGRADE;
 		else if (httpmsg_ieq(h->name, h->nlen, "connection")) {
@@ -296,6 +298,14 @@ httpmsg_flags(struct httpmsg *m, http_parser *p)
 		    httpmsg_ieq(h->value, h->vlen, "100-continue"))
 			m->flags |= HTTPMSG_F_EXPECT;
 	}
+	/*
+	 * Chunked is what http-parser frames as chunked (chunked as the final
+	 * coding), not any mention of the token: for a response with
+	 * "chunked, gzip" the parser reads to EOF, and a flag saying chunked
+	 * would make the session keep a connection whose end it cannot find.
+	 */
+	if (p->flags & F_CHUNKED)
+		m->flags |= HTTPMSG_F_CHUNKED;
 	if (p->http_major == 1 && p->http_minor == 0)
 		m->flags |= HTTPMSG_F_HTTP10;
 	if (http_should_keep_alive(p))

@@ -160,8 +160,8 @@ session_request_done(struct session *s, const char *outcome)
 		slog_info(s, "%.*s %.*s -> %s %u (%s; %s) up=%llu down=%llu "
 		    "%ld.%03lds", (int)strlen(http_method_str(r->msg.method)),
 		    http_method_str(r->msg.method),
-		    (int)(r->msg.tlen > 200 ? 200 : r->msg.tlen),
-		    r->msg.target, policy_verdict_name(r->dec.verdict),
+		    r->msg.target ? (int)(r->msg.tlen > 200 ? 200 :
+		    r->msg.tlen) : 1, r->msg.target ? r->msg.target : "-", policy_verdict_name(r->dec.verdict),
 		    r->dec.verdict == DECISION_DENY ? r->dec.status :
 		    r->resp.status, r->dec.rule, outcome,
 		    (unsigned long long)r->up_bytes,
@@ -1065,22 +1065,15 @@ session_tunnel_step(struct session *s)
 		s->flags |= SESSION_F_CLIENT_SHUT;
 		relay_shutdown_write(s->cbev);
 	}
-	if ((s->flags & SESSION_F_UP_EOF) && (s->flags & SESSION_F_CLIENT_EOF)
-	    && (s->flags & SESSION_F_CLIENT_SHUT) &&
-	    (s->flags & SESSION_F_UP_SHUT))
-		session_close(s, "tunnel done");
-	else if ((s->flags & SESSION_F_UP_EOF) &&
-	    (s->flags & SESSION_F_CLIENT_SHUT) &&
-	    evbuffer_get_length(cout) == 0 &&
-	    (s->flags & SESSION_F_CLIENT_EOF) == 0 &&
-	    s->req && s->req->route->id == ROUTE_EXEC_START) {
-		/*
-		 * The process ended and its output is out; the client may
-		 * keep its side open (docker exec without -i): nothing can
-		 * use it any more.
-		 */
-		session_close(s, "tunnel done (engine side)");
-	}
+	/*
+	 * The engine ends a hijacked stream only when its handler is done (it
+	 * sends close_notify and reads no more), so once its last bytes are
+	 * out the tunnel is over, even if the client keeps its side open, as
+	 * docker-py does.  Linger so a client still sending sees the end
+	 * instead of a reset.
+	 */
+	if ((s->flags & SESSION_F_CLIENT_SHUT) && (s->flags & SESSION_F_UP_EOF))
+		session_close_lingering(s, "tunnel done");
 	return false;
 }
 
