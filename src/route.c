@@ -123,7 +123,7 @@ route_decode_path(const char *p, size_t len, char *buf, size_t *outlen,
 	return 0;
 }
 
-/* Refuse //, dot segments and trailing slashes instead of cleaning them. */
+/* Refuse // and dot segments instead of cleaning them. */
 static int
 route_check_segments(const char *p, size_t len, const char **err)
 {
@@ -147,9 +147,20 @@ route_check_segments(const char *p, size_t len, const char **err)
 			return -1;
 		}
 	}
-	/* The one trailing-slash route dockerd has is GET /networks/. */
-	if (len > 1 && p[len - 1] == '/' &&
-	    !(len == 10 && memcmp(p, "/networks/", 10) == 0)) {
+	return 0;
+}
+
+/*
+ * Refuse a trailing slash.  The one trailing-slash route dockerd has is
+ * GET /networks/, with or without a version prefix, so this looks at the
+ * path after the prefix (t) while refusing "/v1.41/" itself (t is "/").
+ */
+static int
+route_check_trailing(const struct route_target *t, size_t dlen,
+    const char **err)
+{
+	if (dlen > 1 && t->path[t->plen - 1] == '/' &&
+	    !(t->plen == 10 && memcmp(t->path, "/networks/", 10) == 0)) {
 		*err = "trailing '/' in path";
 		return -1;
 	}
@@ -224,7 +235,9 @@ route_parse_target(const char *target, size_t len, char *buf,
 		if (route_check_query(t->query, t->qlen, err) == -1)
 			return -1;
 	}
-	return route_strip_version(t, err);
+	if (route_strip_version(t, err) == -1)
+		return -1;
+	return route_check_trailing(t, dlen, err);
 }
 
 /*
