@@ -137,7 +137,7 @@ def image(engine, tmp_path_factory):
         "COPY busybox /bin/busybox\n"
         'RUN ["/bin/busybox","--install","-s","/bin"]\n'
         'CMD ["/bin/sh"]\n')
-    engine.docker("build", "-q", "-t", IMAGE, str(ctx),
+    engine.docker("build", "-q", "--network", "none", "-t", IMAGE, str(ctx),
                   env={"DOCKER_BUILDKIT": "0"}, timeout=120)
     r = engine.docker("run", "--rm", "--network", "none", IMAGE,
                       "sh", "-c", "echo ok")

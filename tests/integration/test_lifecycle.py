@@ -7,7 +7,10 @@ import socket
 
 import pytest
 
-from dgtest import REPO, port_open
+from dgtest import DIRECT, REPO, port_open
+
+# All about the dindgate process: nothing to run in DG_DIRECT mode at all.
+pytestmark = pytest.mark.skipif(bool(DIRECT), reason="needs dindgate")
 
 
 def _read_conf(path):

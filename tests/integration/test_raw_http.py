@@ -115,7 +115,7 @@ def test_denied_route_swarm_init(gate, engine):
                   [("Content-Type", "application/json")], body)
     assert r.status == 403, r
     assert r.header("Content-Type") == "application/json"
-    assert r.json()["message"].startswith("dindgate"), r.body
+    assert r.json()["message"].startswith("dindgate: "), r.body
     assert _swarm_state(engine) == "inactive"
 
 
@@ -130,10 +130,10 @@ def test_engine_down_then_back(gate, engine):
         r = gate.http("GET", "/_ping")
         assert r.status == 502, r
         assert r.header("Content-Type") == "application/json"
-        assert r.json()["message"].startswith("dindgate"), r.body
+        assert r.json()["message"].startswith("dindgate: "), r.body
         cli = gate.docker("version", "--format", "{{.Server.Version}}",
                           check=False, timeout=30)
-        assert cli.returncode != 0 and "dindgate" in cli.err, cli.err
+        assert cli.returncode != 0 and "dindgate: " in cli.err, cli.err
     finally:
         engine.start()
     r = gate.http("GET", "/_ping")
