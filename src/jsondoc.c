@@ -33,6 +33,8 @@ struct jbuild {
 	unsigned	 tline, tcol;	/* where the current token began */
 	int		 in_string, escape;
 	int		 lcomment, bcomment, prev;
+	int		 tok_ended;	/* this byte completed a token */
+	int		 took;		/* a value node was made on this byte */
 	int		 depth;
 	int		 failed;
 	int		 cancelled;	/* a callback stopped yajl */
@@ -48,6 +50,7 @@ jbuild_node(struct jbuild *b, enum jtype t, int at_token)
 		return NULL;
 	}
 	n->type = t;
+	b->took = 1;
 	n->line = at_token ? b->tline : b->line;
 	n->col = at_token ? b->tcol : b->col;
 	if (p == NULL) {
@@ -219,10 +222,20 @@ static const yajl_callbacks jbuild_callbacks = {
 	.yajl_end_array = jb_end,
 };
 
-/* Shadow lexer: remember where a string or bare word token starts. */
+/*
+ * Shadow lexer: remember where a string or bare word token starts, and
+ * whether this byte may complete one (yajl sees a string end at its
+ * closing quote, a literal at its last letter, a number only at the byte
+ * after it).
+ */
 static void
 jbuild_track(struct jbuild *b, int c)
 {
+	b->tok_ended = b->took = 0;
+	if (!b->lcomment && !b->bcomment && !b->in_string && c != 0 &&
+	    (strchr(" \t\r\n,:[]{}/\"", c) == NULL ||
+	    (b->prev != 0 && strchr(" \t\r\n,:[]{}/\"", b->prev) == NULL)))
+		b->tok_ended = 1;
 	if (b->lcomment) {
 		if (c == '\n')
 			b->lcomment = 0;
@@ -236,8 +249,10 @@ jbuild_track(struct jbuild *b, int c)
 			b->escape = 0;
 		else if (c == '\\')
 			b->escape = 1;
-		else if (c == '"')
+		else if (c == '"') {
 			b->in_string = 0;
+			b->tok_ended = 1;
+		}
 	} else if (b->prev == '/' && c == '/') {
 		b->lcomment = 1;
 	} else if (b->prev == '/' && c == '*') {
@@ -268,8 +283,15 @@ jbuild_error(struct jbuild *b, yajl_handle h, const unsigned char *text,
 		m += 13;
 	if (m && (nl = strchr(m, '\n')) != NULL)
 		*nl = '\0';
+	/*
+	 * An error on the byte that completed a token, with no value made
+	 * from it, is about that token: point at its start, not past it
+	 * ("{"a" 1}" is wrong at the 1, not at the brace).
+	 */
 	if (!b->cancelled)
-		diag_add(b->diag, b->file, b->line, b->col, "%s",
+		diag_add(b->diag, b->file,
+		    b->tok_ended && !b->took ? b->tline : b->line,
+		    b->tok_ended && !b->took ? b->tcol : b->col, "%s",
 		    m ? m : "syntax error");
 	yajl_free_error(h, msg);
 }
@@ -302,8 +324,10 @@ jsondoc_parse(const char *text, size_t len, const char *file,
 		} else
 			b.col++;
 	}
-	if (st == yajl_status_ok)
+	if (st == yajl_status_ok) {
+		b.tok_ended = 0;
 		st = yajl_complete_parse(h);
+	}
 	if (st != yajl_status_ok) {
 		jbuild_error(&b, h, (const unsigned char *)text, len);
 		b.failed = 1;
