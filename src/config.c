@@ -123,8 +123,10 @@ config_addr_parse(const char *text, struct config_addr *a, const char **err)
 			}
 			a->host = strndup(hp, colon - hp);
 		}
+		/* At most 5 digits: atoi() of a longer one can wrap to 1. */
 		if (colon[1] == '\0' || strspn(colon + 1, "0123456789") !=
-		    strlen(colon + 1) || atoi(colon + 1) > 65535) {
+		    strlen(colon + 1) || strlen(colon + 1) > 5 ||
+		    atoi(colon + 1) > 65535) {
 			config_addr_clear(a);
 			*err = "bad port";
 			return -1;
@@ -273,9 +275,10 @@ cwalk_numbers(struct cwalk *w, const struct jnode *obj,
 			continue;
 		}
 		if (v < t->min || v > t->max) {
+			/* %.15g: plain %g prints 1048576 as 1.04858e+06. */
 			diag_add(w->diag, w->file, n->line, n->col,
-			    "%s.%s must be between %g and %g", what, t->name,
-			    t->min, t->max);
+			    "%s.%s must be between %.15g and %.15g", what,
+			    t->name, t->min, t->max);
 			continue;
 		}
 		v *= t->scale;
@@ -378,9 +381,10 @@ bad:
 static void
 cwalk_required(struct cwalk *w, const struct jnode *root)
 {
-	struct config	*c = w->c;
-	size_t		 i;
-	bool		 tcp = false;
+	struct config		*c = w->c;
+	const struct jnode	*v;
+	size_t			 i;
+	bool			 tcp = false;
 
 	for (i = 0; i < c->nlisten; i++)
 		if (c->listen[i].text && !c->listen[i].is_unix)
@@ -402,7 +406,9 @@ cwalk_required(struct cwalk *w, const struct jnode *root)
 		diag_add(w->diag, w->file, root->line, root->col,
 		    "a tcp:// upstream needs upstream.ca, upstream.cert and "
 		    "upstream.key: dind on 2376 requires mutual TLS");
-	if (c->npolicy == 0)
+	/* Present with a wrong type was reported already, not "required". */
+	v = jsondoc_get(root, "policy");
+	if (c->npolicy == 0 && (v == NULL || v->type == JT_ARRAY))
 		diag_add(w->diag, w->file, root->line, root->col,
 		    "\"policy\" is required: with no policy nothing is "
 		    "allowed");
@@ -444,7 +450,9 @@ config_load(const char *path, struct diag *diag)
 		char	*end;
 		long	 m = strtol(v->v.s, &end, 8);
 
-		if (*end != '\0' || m < 0 || m > 0777)
+		/* strtol() takes "", blanks and signs; a mode is digits. */
+		if (v->v.s[0] == '\0' || strspn(v->v.s, "01234567") !=
+		    strlen(v->v.s) || *end != '\0' || m < 0 || m > 0777)
 			diag_add(diag, path, v->line, v->col,
 			    "unix_mode must be an octal mode like \"0660\"");
 		else
