@@ -170,7 +170,8 @@ static const struct scan_row scan_rows[] = {
 	    HTTPMSG_SCAN_ERROR, "request header section too large",
 	    sizeof(GOOD1) - 2, 0 },
 	{ "over-long head, no end in sight",
-	    B("GET / HTTP/1.1\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+	    B("GET / HTTP/1.1\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaa"),
 	    32, HTTPMSG_SCAN_ERROR, "request header section too large", 32, 0 },
 };
 
@@ -293,7 +294,8 @@ struct req_row {
 };
 
 #define H11	" HTTP/1.1\r\nHost: d\r\n"
-#define LONG250	"/v1.41/containers/json?filters=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+#define LONG250	"/v1.41/containers/json?filters=aaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+	"aa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

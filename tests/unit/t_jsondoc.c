@@ -148,9 +148,11 @@ static const struct tree_row tree_rows[] = {
 	    "  double@1:68 -0.5\n"
 	    "  int@1:74 10\n" },
 	{ "strings: escapes and UTF-8",
-	    "{\"a\\\"b\": \"tab\\tq\\\"\\\\ \\u00e9 \\ud83d\\ude00\", \"\": \"\"}",
+	    "{\"a\\\"b\": \"tab\\tq\\\"\\\\ \\u00e9 \\ud83d\\ude00\", "
+	    "\"\": \"\"}",
 	    "object@1:1 n=2\n"
-	    "  \"a\"b\"@1:2 string@1:10 \"tab\tq\"\\ \xc3\xa9 \xf0\x9f\x98\x80\"\n"
+	    "  \"a\"b\"@1:2 string@1:10 \"tab\tq\"\\ \xc3\xa9 "
+	    "\xf0\x9f\x98\x80\"\n"
 	    "  \"\"@1:44 string@1:48 \"\"\n" },
 	{ "a scalar document", "  \"just a string\"  ",
 	    "string@1:3 \"just a string\"\n" },
@@ -229,7 +231,8 @@ static const struct bad_row bad_rows[] = {
 	{ "missing value", B("{\"a\": }"), "b.json:1:7: error: unallowed "
 	    "token at this point in JSON text\n" },
 	{ "missing colon before a number", B("{\"a\" 1}"), "b.json:1:6: "
-	    "error: object key and value must be separated by a colon (':')\n" },
+	    "error: object key and value must be separated by a colon "
+	    "(':')\n" },
 	{ "missing colon before a string", B("{\n  \"a\" \"b\"}"),
 	    "b.json:2:7: error: object key and value must be separated by a "
 	    "colon (':')\n" },
@@ -468,8 +471,8 @@ test_nearest(void **state)
 		{ "x", NULL },
 		{ "", NULL },
 		{ "completely_different", NULL },
-		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaaa", NULL },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaa", NULL },
 	};
 	size_t	i;
 
