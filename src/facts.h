@@ -36,6 +36,10 @@ struct facts {
 	size_t				 objlen;
 	bool				 upgrade;	/* asks for a hijack */
 	bool				 has_body;
+	const char			*content_type;	/* or NULL */
+	size_t				 ctlen;
+	const char			*body;		/* buffered body, or NULL */
+	size_t				 bodylen;
 };
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
 #include "jsondoc.h"
@@ -296,9 +297,9 @@ jbuild_error(struct jbuild *b, yajl_handle h, const unsigned char *text,
 	yajl_free_error(h, msg);
 }
 
-struct jnode *
-jsondoc_parse(const char *text, size_t len, const char *file,
-    struct diag *diag)
+static struct jnode *
+jsondoc_parse_opts(const char *text, size_t len, const char *file,
+    struct diag *diag, bool fast)
 {
 	struct jbuild	 b;
 	yajl_handle	 h;
@@ -312,8 +313,10 @@ jsondoc_parse(const char *text, size_t len, const char *file,
 	b.col = 1;
 	if ((h = yajl_alloc(&jbuild_callbacks, NULL, &b)) == NULL)
 		return NULL;
-	yajl_config(h, yajl_allow_comments, 1);
-	for (i = 0; i < len && st == yajl_status_ok; i++) {
+	yajl_config(h, yajl_allow_comments, fast ? 0 : 1);
+	if (fast)
+		st = yajl_parse(h, (const unsigned char *)text, len);
+	for (i = 0; !fast && i < len && st == yajl_status_ok; i++) {
 		jbuild_track(&b, (unsigned char)text[i]);
 		st = yajl_parse(h, (const unsigned char *)text + i, 1);
 		if (st != yajl_status_ok)
@@ -343,6 +346,170 @@ jsondoc_parse(const char *text, size_t len, const char *file,
 		return NULL;
 	}
 	return b.root;
+}
+
+struct jnode *
+jsondoc_parse(const char *text, size_t len, const char *file,
+    struct diag *diag)
+{
+	return jsondoc_parse_opts(text, len, file, diag, false);
+}
+
+/*
+ * Request bodies: one yajl call over the whole buffer, no comments, and
+ * yajl's defaults that matter here: UTF-8 validated, exactly one value
+ * (trailing data is an error), so what parses is what Go would decode.
+ */
+struct jnode *
+jsondoc_parse_body(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct diag	 d;
+	struct jnode	*root;
+
+	diag_init(&d);
+	root = jsondoc_parse_opts(text, len, "body", &d, true);
+	if (root == NULL)
+		snprintf(err, errlen, "%s", d.n ? d.v[0].msg :
+		    "invalid JSON");
+	diag_clear(&d);
+	return root;
+}
+
+static int
+jsondoc_gen_node(yajl_gen g, const struct jnode *n)
+{
+	const struct jnode	*c;
+
+	switch (n->type) {
+	case JT_NULL:
+		return yajl_gen_null(g);
+	case JT_BOOL:
+		return yajl_gen_bool(g, n->v.b);
+	case JT_INT:
+		return yajl_gen_integer(g, n->v.i);
+	case JT_DOUBLE:
+		return yajl_gen_double(g, n->v.d);
+	case JT_STRING:
+		return yajl_gen_string(g, (const unsigned char *)n->v.s,
+		    strlen(n->v.s));
+	case JT_ARRAY:
+		yajl_gen_array_open(g);
+		for (c = n->child; c != NULL; c = c->next)
+			if (jsondoc_gen_node(g, c) != yajl_gen_status_ok)
+				return -1;
+		return yajl_gen_array_close(g);
+	case JT_OBJECT:
+		yajl_gen_map_open(g);
+		for (c = n->child; c != NULL; c = c->next) {
+			yajl_gen_string(g, (const unsigned char *)c->key,
+			    strlen(c->key));
+			if (jsondoc_gen_node(g, c) != yajl_gen_status_ok)
+				return -1;
+		}
+		return yajl_gen_map_close(g);
+	default:
+		return -1;
+	}
+}
+
+int
+jsondoc_gen(const struct jnode *n, char **out, size_t *outlen)
+{
+	yajl_gen		 g;
+	const unsigned char	*buf;
+	size_t			 len;
+	int			 rc = -1;
+
+	*out = NULL;
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		return -1;
+	if (jsondoc_gen_node(g, n) == yajl_gen_status_ok &&
+	    yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    (*out = malloc(len + 1)) != NULL) {
+		memcpy(*out, buf, len);
+		(*out)[len] = '\0';
+		*outlen = len;
+		rc = 0;
+	}
+	yajl_gen_free(g);
+	return rc;
+}
+
+struct jnode *
+jsondoc_new(enum jtype t)
+{
+	struct jnode	*n;
+
+	if ((n = calloc(1, sizeof(*n))) != NULL)
+		n->type = t;
+	return n;
+}
+
+struct jnode *
+jsondoc_new_string(const char *s)
+{
+	struct jnode	*n = jsondoc_new(JT_STRING);
+
+	if (n != NULL && (n->v.s = strdup(s)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void
+jsondoc_append(struct jnode *parent, struct jnode *n)
+{
+	n->parent = parent;
+	n->next = NULL;
+	if (parent->last)
+		parent->last->next = n;
+	else
+		parent->child = n;
+	parent->last = n;
+	parent->nchild++;
+}
+
+void
+jsondoc_unlink(struct jnode *n)
+{
+	struct jnode	*p = n->parent, *c, *prev = NULL;
+
+	if (p == NULL)
+		return;
+	for (c = p->child; c != NULL && c != n; c = c->next)
+		prev = c;
+	if (c == NULL)
+		return;
+	if (prev)
+		prev->next = n->next;
+	else
+		p->child = n->next;
+	if (p->last == n)
+		p->last = prev;
+	p->nchild--;
+	n->parent = NULL;
+	n->next = NULL;
+}
+
+int
+jsondoc_set(struct jnode *obj, const char *key, struct jnode *n)
+{
+	struct jnode	*old;
+
+	if (n == NULL)
+		return -1;
+	if ((old = jsondoc_get(obj, key)) != NULL) {
+		jsondoc_unlink(old);
+		jsondoc_free(old);
+	}
+	free(n->key);
+	if ((n->key = strdup(key)) == NULL) {
+		jsondoc_free(n);
+		return -1;
+	}
+	jsondoc_append(obj, n);
+	return 0;
 }
 
 struct jnode *

@@ -2,10 +2,11 @@
  * jsondoc: JSON-with-comments documents (config and policy files) read
  * with yajl into a small tree whose every node knows its line and column.
  *
- * Owns: the yajl glue for *files*.  It does not know what any key means;
- * config.c and policy.c walk the tree against their own schemas, with the
- * helpers below, so one machinery reports errors the same way for both.
- * Request bodies are not read here (they follow Go's decoder rules).
+ * Owns: the yajl glue.  It does not know what any key means; config.c
+ * and policy.c walk the tree against their own schemas, with the helpers
+ * below, so one machinery reports errors the same way for both.  Request
+ * bodies are parsed (jsondoc_parse_body) and written back (jsondoc_gen)
+ * here too; what their keys mean is bodycheck.c's business.
  * Pure: no I/O but jsondoc_load() reading the file.
  */
 #ifndef DINDGATE_JSONDOC_H
@@ -55,6 +56,21 @@ struct jnode {
  */
 struct jnode	*jsondoc_parse(const char *text, size_t len, const char *file,
 		    struct diag *);
+/*
+ * A request body: strict JSON, exactly one value, no comments, no NUL in
+ * strings, no duplicate keys.  NULL with a message in err on failure.
+ */
+struct jnode	*jsondoc_parse_body(const char *text, size_t len, char *err,
+		    size_t errlen);
+/* Serialise n with yajl_gen into a malloc'd buffer; 0 or -1. */
+int		 jsondoc_gen(const struct jnode *n, char **out, size_t *len);
+/* Build and edit trees (for values dindgate adds or changes). */
+struct jnode	*jsondoc_new(enum jtype);
+struct jnode	*jsondoc_new_string(const char *);
+void		 jsondoc_append(struct jnode *parent, struct jnode *n);
+void		 jsondoc_unlink(struct jnode *n);
+/* Replace or add obj[key] = n (n is taken over, also on error); 0/-1. */
+int		 jsondoc_set(struct jnode *obj, const char *key, struct jnode *n);
 /* Read path and parse it; read errors land in diag. */
 struct jnode	*jsondoc_load(const char *path, struct diag *);
 void		 jsondoc_free(struct jnode *);

@@ -19,6 +19,7 @@
 
 #include <http_parser.h>
 
+#include "bodycheck.h"
 #include "jsondoc.h"
 #include "policy.h"
 
@@ -41,6 +42,7 @@ struct policy {
 	char			*file;
 	struct policy_clients	 clients;
 	unsigned		 route_line[ROUTE_NROUTES]; /* 0: not allowed */
+	struct body_policy	 body;		/* what bodies may say */
 };
 
 struct policyset {
@@ -50,7 +52,10 @@ struct policyset {
 };
 
 static const char *const policy_keys[] = {
-	"name", "description", "clients", "routes", NULL
+	"name", "description", "clients", "routes",
+	/* bodycheck_policy_keys: */
+	"containers", "force", "exec", "build", "images", "log_only",
+	"log_only_rules", NULL
 };
 static const char *const policy_client_keys[] = {
 	"any", "cn", "san", "sha256", "unix_uid", NULL
@@ -189,6 +194,7 @@ policy_clear(struct policy *p)
 	policy_strv_free(c->san, c->nsan);
 	policy_strv_free(c->sha256, c->nsha256);
 	free(c->uid);
+	bodycheck_policy_clear(&p->body);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -222,6 +228,7 @@ policy_load_one(struct policy *p, const char *file, struct diag *d)
 	else
 		diag_add(d, file, root->line, root->col,
 		    "\"routes\" is required");
+	bodycheck_policy_load(&p->body, root, file, d);
 out:
 	jsondoc_free(root);
 }
@@ -330,6 +337,31 @@ policy_deny(struct decision *d, unsigned status, const char *rule,
 	return d->verdict;
 }
 
+/* Name the policy in the reason, so the person at the CLI can tell. */
+static enum decision_verdict
+policy_finish(struct decision *d, const struct policy *p)
+{
+	size_t	len = strlen(d->reason);
+
+	if (d->verdict == DECISION_DENY || d->verdict == DECISION_LOG_ONLY)
+		snprintf(d->reason + len, sizeof(d->reason) - len,
+		    " (policy %s, rule %s)", p->name, d->rule);
+	if (d->verdict == DECISION_LOG_ONLY && d->status == 0)
+		d->status = 403;
+	return d->verdict;
+}
+
+#define policy_finish_deny(d, p, ...) \
+	(policy_deny((d), __VA_ARGS__), policy_finish((d), (p)))
+
+void
+decision_clear(struct decision *d)
+{
+	free(d->body);
+	d->body = NULL;
+	d->bodylen = 0;
+}
+
 enum decision_verdict
 policy_eval(const struct policyset *ps, const struct facts *f,
     struct decision *d)
@@ -338,6 +370,7 @@ policy_eval(const struct policyset *ps, const struct facts *f,
 	size_t			 i;
 	char			 who[128];
 
+	decision_clear(d);
 	memset(d, 0, sizeof(*d));
 	for (i = 0; ps != NULL && i < ps->n; i++)
 		if (policy_matches(&ps->v[i], f->peer)) {
@@ -356,7 +389,7 @@ policy_eval(const struct policyset *ps, const struct facts *f,
 	}
 	d->policy = p->name;
 	if (f->route == NULL)
-		return policy_deny(d, 403, "unknown-route",
+		return policy_finish_deny(d, p, 403, "unknown-route",
 		    "%s %.*s is not a known Docker API route", f->method_name,
 		    f->target ? (int)f->target->plen : 1,
 		    f->target ? f->target->path : "?");
@@ -368,10 +401,10 @@ policy_eval(const struct policyset *ps, const struct facts *f,
 	 */
 	if (!f->target->versioned && f->route->id != ROUTE_PING_GET &&
 	    f->route->id != ROUTE_PING_HEAD && f->route->id != ROUTE_VERSION)
-		return policy_deny(d, 400, "api-version",
+		return policy_finish_deny(d, p, 400, "api-version",
 		    "unversioned API path %s: use /v1.N/", f->route->tmpl);
 	if (f->target->versioned && f->target->vminor < ps->min_api_minor)
-		return policy_deny(d, 400, "api-version", "API version 1.%u "
+		return policy_finish_deny(d, p, 400, "api-version", "API version 1.%u "
 		    "is below the minimum 1.%u", f->target->vminor,
 		    ps->min_api_minor);
 	/*
@@ -379,13 +412,16 @@ policy_eval(const struct policyset *ps, const struct facts *f,
 	 * attach and exec start may have them.
 	 */
 	if (f->upgrade && !(f->route->flags & ROUTE_F_HIJACK))
-		return policy_deny(d, 403, "upgrade",
+		return policy_finish_deny(d, p, 403, "upgrade",
 		    "connection upgrade is not allowed on %s %s",
 		    f->route->method_name, f->route->tmpl);
 	if (p->route_line[f->route->id] == 0)
-		return policy_deny(d, 403, "default-deny", "%s %s is not "
+		return policy_finish_deny(d, p, 403, "default-deny", "%s %s is not "
 		    "allowed", f->route->method_name, f->route->tmpl);
-	d->verdict = DECISION_ALLOW;
+	/* The route is allowed; now what its query and body say. */
+	bodycheck_eval(&p->body, f, d);
+	if (d->verdict != DECISION_ALLOW)
+		return policy_finish(d, p);
 	d->status = 0;
 	snprintf(d->rule, sizeof(d->rule), "%s:%u %s %s",
 	    strrchr(p->file, '/') ? strrchr(p->file, '/') + 1 : p->file,
@@ -402,6 +438,8 @@ policy_verdict_name(enum decision_verdict v)
 	static const char *const names[DECISION_NVERDICTS] = {
 		[DECISION_ALLOW] = "allow",
 		[DECISION_DENY] = "deny",
+		[DECISION_LOG_ONLY] = "log-only-deny",
+		[DECISION_NEED_BODY] = "need-body",
 	};
 
 	return v < DECISION_NVERDICTS ? names[v] : "?";

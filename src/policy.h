@@ -18,7 +18,9 @@
 
 enum decision_verdict {
 	DECISION_ALLOW,		/* forward it */
-	DECISION_DENY,		/* refuse with 403 */
+	DECISION_DENY,		/* refuse (status says how) */
+	DECISION_LOG_ONLY,	/* would be refused; log-only: forward it */
+	DECISION_NEED_BODY,	/* allowed so far; decide again with the body */
 	DECISION_NVERDICTS
 };
 
@@ -27,9 +29,16 @@ struct decision {
 	enum decision_verdict	 verdict;
 	unsigned		 status;	/* HTTP status when refused */
 	const char		*policy;	/* policy name; borrowed */
-	char			 rule[160];	/* rule id ("file:line route") */
-	char			 reason[256];	/* for the client and audit */
+	char			 rule[160];	/* rule id */
+	char			 reason[320];	/* for the client and audit */
+	char			 facts[320];	/* what the decision looked at */
+	char			 changes[256];	/* what forced defaults changed */
+	char			*body;		/* body to forward (malloc'd) */
+	size_t			 bodylen;
 };
+
+/* Free what a decision owns (the rewritten body); d is reusable. */
+void		 decision_clear(struct decision *d);
 
 struct policy;			/* one file */
 struct policyset;		/* all files of a configuration, in order */

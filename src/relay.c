@@ -68,6 +68,7 @@ relay_recompute_interest(struct session *s)
 	switch (s->state) {
 	case SESSION_HANDSHAKE:
 	case SESSION_READ_HEAD:
+	case SESSION_READ_BODY:
 	case SESSION_DENY:
 		cread = true;
 		break;

@@ -49,6 +49,7 @@
 static const char *const session_state_names[SESSION_NSTATES] = {
 	[SESSION_HANDSHAKE] = "handshake",
 	[SESSION_READ_HEAD] = "read-head",
+	[SESSION_READ_BODY] = "read-body",
 	[SESSION_CONNECT] = "connect",
 	[SESSION_FORWARD] = "forward",
 	[SESSION_TUNNEL] = "tunnel",
@@ -61,6 +62,8 @@ static const char *const session_state_names[SESSION_NSTATES] = {
 static const uint32_t session_allowed[SESSION_NSTATES] = {
 	[SESSION_HANDSHAKE] = B(SESSION_READ_HEAD) | B(SESSION_CLOSING),
 	[SESSION_READ_HEAD] = B(SESSION_CONNECT) | B(SESSION_FORWARD) |
+	    B(SESSION_DENY) | B(SESSION_CLOSING) | B(SESSION_READ_BODY),
+	[SESSION_READ_BODY] = B(SESSION_CONNECT) | B(SESSION_FORWARD) |
 	    B(SESSION_DENY) | B(SESSION_CLOSING),
 	[SESSION_CONNECT] = B(SESSION_FORWARD) | B(SESSION_DENY) |
 	    B(SESSION_CLOSING),
@@ -73,6 +76,7 @@ static const uint32_t session_allowed[SESSION_NSTATES] = {
 #undef B
 
 static void	session_step(struct session *);
+static void	session_get_up(struct session *);
 static void	session_timer_cb(evutil_socket_t, short, void *);
 static void	session_up_ready_cb(struct upstream_conn *, int, const char *,
 		    void *);
@@ -122,6 +126,10 @@ session_set_state(struct session *s, enum session_state to)
 		memset(&s->scan, 0, sizeof(s->scan));
 		session_timer_set(s, c->t_idle);
 		break;
+	case SESSION_READ_BODY:
+		/* The bodies we inspect are small: bound the whole read. */
+		session_timer_set(s, c->t_request_head);
+		break;
 	case SESSION_DENY:
 		session_timer_set(s, c->t_drain);
 		break;
@@ -140,6 +148,9 @@ session_request_free(struct session *s)
 	if (s->req == NULL)
 		return;
 	free(s->req->rhead);
+	if (s->req->bodybuf)
+		evbuffer_free(s->req->bodybuf);
+	decision_clear(&s->req->dec);
 	free(s->req);
 	s->req = NULL;
 }
@@ -332,6 +343,10 @@ session_body_cb(http_parser *p, const char *at, size_t len)
 	struct evbuffer	*out;
 
 	r->body_bytes += len;
+	if (s->state == SESSION_READ_BODY) {
+		evbuffer_add(r->bodybuf, at, len);
+		return 0;
+	}
 	if (s->state == SESSION_DENY || s->up == NULL) {
 		s->drained += len;
 		return 0;
@@ -351,7 +366,7 @@ session_body_done_cb(http_parser *p)
 	struct session	*s = p->data;
 
 	s->req->body_done = true;
-	if (s->state != SESSION_DENY && s->up != NULL)
+	if (s->state == SESSION_FORWARD && s->up != NULL)
 		evbuffer_add(bufferevent_get_output(s->up->bev), "0\r\n\r\n",
 		    5);
 	http_parser_pause(p, 1);
@@ -382,7 +397,9 @@ session_pump_body(struct session *s)
 		n = evbuffer_get_length(in);
 		if (n > r->body_left)
 			n = (size_t)r->body_left;
-		if (s->state == SESSION_DENY || s->up == NULL) {
+		if (s->state == SESSION_READ_BODY) {
+			relay_move(in, r->bodybuf, n);
+		} else if (s->state == SESSION_DENY || s->up == NULL) {
 			evbuffer_drain(in, n);
 			s->drained += n;
 		} else {
@@ -432,8 +449,9 @@ session_set_who(struct session *s)
 static void
 session_decide(struct session *s)
 {
-	struct request	*r = s->req;
-	struct facts	 f;
+	struct request			*r = s->req;
+	struct facts			 f;
+	const struct httpmsg_hdr	*ct;
 
 	memset(&f, 0, sizeof(f));
 	f.peer = &s->peer;
@@ -446,6 +464,15 @@ session_decide(struct session *s)
 	f.upgrade = (r->msg.flags & (HTTPMSG_F_UPGRADE |
 	    HTTPMSG_F_CONN_UPGRADE)) != 0;
 	f.has_body = r->body != SESSION_BODY_NONE;
+	if ((ct = httpmsg_find(&r->msg, "content-type")) != NULL) {
+		f.content_type = ct->value;
+		f.ctlen = ct->vlen;
+	}
+	if (r->bodybuf != NULL) {
+		f.bodylen = evbuffer_get_length(r->bodybuf);
+		f.body = f.bodylen ? (const char *)evbuffer_pullup(r->bodybuf,
+		    -1) : "";
+	}
 	policy_eval(s->gen->policy, &f, &r->dec);
 }
 
@@ -506,10 +533,12 @@ session_begin_request(struct session *s, size_t headlen)
 	r->route = route_match(r->msg.method, r->target.path, r->target.plen,
 	    &r->obj, &r->objlen);
 	session_decide(s);
-	if (r->dec.verdict != DECISION_ALLOW) {
+	if (r->dec.verdict == DECISION_DENY) {
 		session_refuse(s, r->dec.status, r->dec.reason, false);
 		return false;
 	}
+	if (r->dec.verdict == DECISION_LOG_ONLY)
+		slog_info(s, "log-only: would refuse: %s", r->dec.reason);
 	r->upgrade = (r->route->flags & ROUTE_F_HIJACK) &&
 	    (r->msg.flags & HTTPMSG_F_UPGRADE);
 	r->retry_safe = (r->msg.method == HTTP_GET ||
@@ -519,6 +548,56 @@ session_begin_request(struct session *s, size_t headlen)
 	if ((r->msg.flags & HTTPMSG_F_EXPECT) && !r->body_done)
 		evbuffer_add(bufferevent_get_output(s->cbev),
 		    "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	if (r->dec.verdict == DECISION_NEED_BODY) {
+		/*
+		 * A request we might refuse cannot go out in part: buffer all
+		 * of it (bounded), then decide on exactly those bytes.
+		 */
+		if ((r->bodybuf = evbuffer_new()) == NULL) {
+			session_close(s, "out of memory");
+			return false;
+		}
+		session_set_state(s, SESSION_READ_BODY);
+		return false;
+	}
+	return true;
+}
+
+/* READ_BODY: collect the body, then decide again with it. */
+static bool
+session_read_body(struct session *s)
+{
+	struct request	*r = s->req;
+	size_t		 cap = s->gen->conf->max_body_bytes;
+
+	if (session_pump_body(s) == -1) {
+		session_refuse(s, 400, "malformed chunked body", true);
+		return true;
+	}
+	/* Over the cap we cannot check it, so it is never forwarded. */
+	if (evbuffer_get_length(r->bodybuf) > cap) {
+		char	msg[128];
+
+		snprintf(msg, sizeof(msg), "request body larger than %zu "
+		    "bytes cannot be inspected", cap);
+		snprintf(r->dec.rule, sizeof(r->dec.rule), "body-size");
+		session_refuse(s, 413, msg, false);
+		return true;
+	}
+	if (!r->body_done) {
+		if (s->flags & SESSION_F_CLIENT_EOF)
+			session_close(s, "client closed in the middle of a "
+			    "body");
+		return false;
+	}
+	session_decide(s);
+	if (r->dec.verdict == DECISION_DENY) {
+		session_refuse(s, r->dec.status, r->dec.reason, false);
+		return true;
+	}
+	if (r->dec.verdict == DECISION_LOG_ONLY)
+		slog_info(s, "log-only: would refuse: %s", r->dec.reason);
+	session_get_up(s);
 	return true;
 }
 
@@ -555,7 +634,12 @@ session_send_head(struct session *s)
 		evbuffer_add(out, h->value, h->vlen);
 		evbuffer_add(out, "\r\n", 2);
 	}
-	if (r->body == SESSION_BODY_CL)
+	if (r->bodybuf != NULL)
+		/* The body we checked, serialised afresh: our own length. */
+		evbuffer_add_printf(out, "Content-Length: %zu\r\n",
+		    r->dec.body ? r->dec.bodylen :
+		    evbuffer_get_length(r->bodybuf));
+	else if (r->body == SESSION_BODY_CL)
 		evbuffer_add_printf(out, "Content-Length: %llu\r\n",
 		    (unsigned long long)r->msg.clen);
 	else if (r->body == SESSION_BODY_CHUNKED)
@@ -568,6 +652,12 @@ session_send_head(struct session *s)
 		    "%.*s\r\n", (int)h->vlen, h->value);
 	}
 	evbuffer_add(out, "\r\n", 2);
+	if (r->bodybuf != NULL) {
+		if (r->dec.body)
+			evbuffer_add(out, r->dec.body, r->dec.bodylen);
+		else
+			evbuffer_add_buffer(out, r->bodybuf);
+	}
 	r->up_bytes += evbuffer_get_length(out) - before;
 	r->sent = true;
 	/* A fresh response parse for every request. */
@@ -677,7 +767,7 @@ session_read_head(struct session *s)
 		return true;
 	}
 	if (!session_begin_request(s, s->scan.n))
-		return true;
+		return true;	/* refused, or now reading the body */
 	session_get_up(s);
 	return true;
 }
@@ -1094,6 +1184,9 @@ session_step(struct session *s)
 		case SESSION_READ_HEAD:
 			again = session_read_head(s);
 			break;
+		case SESSION_READ_BODY:
+			again = session_read_body(s);
+			break;
 		case SESSION_DENY:
 			again = session_deny_step(s);
 			break;
@@ -1295,6 +1388,10 @@ session_timer_cb(evutil_socket_t fd, short what, void *arg)
 			slog_info(s, "request head not complete in time");
 		session_close(s, (s->flags & SESSION_F_HEAD_STARTED) ?
 		    "request head timeout" : "idle timeout");
+		break;
+	case SESSION_READ_BODY:
+		slog_info(s, "request body not complete in time");
+		session_close(s, "request body timeout");
 		break;
 	case SESSION_DENY:
 		session_close_lingering(s, "drain timeout");

@@ -28,6 +28,7 @@
 enum session_state {
 	SESSION_HANDSHAKE,	/* TLS handshake with the client */
 	SESSION_READ_HEAD,	/* waiting for / reading a request head */
+	SESSION_READ_BODY,	/* buffering a body the policy must see */
 	SESSION_CONNECT,	/* allowed; waiting for an engine connection */
 	SESSION_FORWARD,	/* request going up, response coming down */
 	SESSION_TUNNEL,		/* upgraded: raw bytes both ways */
@@ -73,6 +74,7 @@ struct request {
 	bool			 retry_safe;	/* may be resent */
 	bool			 retried;
 	bool			 sent;		/* head written upstream */
+	struct evbuffer		*bodybuf;	/* READ_BODY: the body so far */
 	/* response */
 	struct httpmsg		 resp;		/* engine's head, parsed */
 	char			*rhead;		/* copy of it (and headers) */
