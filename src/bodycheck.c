@@ -1037,6 +1037,9 @@ bw_endpoints(struct bwalk *w, const struct jnode *n, const char *rule)
 	const struct jnode	*c;
 
 	for (c = n->child; c && !w->refused; c = c->next) {
+		/* The CLI names the default network "default": it becomes ours. */
+		if (strcmp(c->key, "default") == 0)
+			continue;
 		if (strcmp(c->key, "host") == 0)
 			bw_refuse(w, 403, rule, "host networking is never "
 			    "allowed");
@@ -1324,6 +1327,24 @@ bw_list(struct jnode *obj, const char *key)
 	return a;
 }
 
+/*
+ * The endpoint the CLI sends for the default network follows the mode we
+ * chose: dropped for none (no endpoint there), renamed otherwise.
+ */
+static void
+bw_default_endpoint(struct jnode *root, const char *net)
+{
+	struct jnode	*nc, *ec, *ep;
+
+	if ((nc = jsondoc_get(root, "NetworkingConfig")) == NULL ||
+	    (ec = jsondoc_get(nc, "EndpointsConfig")) == NULL ||
+	    ec->type != JT_OBJECT || (ep = jsondoc_get(ec, "default")) == NULL)
+		return;
+	jsondoc_unlink(ep);
+	if (strcmp(net, "none") == 0 || jsondoc_set(ec, net, ep) == -1)
+		jsondoc_free(ep);
+}
+
 /* Forced defaults on a create: the engine sees the result. */
 static void
 bw_force_create(struct bwalk *w, struct jnode *root)
@@ -1346,6 +1367,7 @@ bw_force_create(struct bwalk *w, struct jnode *root)
 		snprintf(buf, sizeof(buf), "NetworkMode=%s (default)",
 		    bp->default_net);
 		bw_changed(w, buf);
+		bw_default_endpoint(root, bp->default_net);
 	}
 	/* Before 1.41 an empty cgroupns mode means the host's on cgroup v1. */
 	ns = jsondoc_get(hc, "CgroupnsMode");
