@@ -21,6 +21,7 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "explain.h"
 #include "listener.h"
 #include "log.h"
 #include "proxy.h"
@@ -37,6 +38,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: dindgate [-v] [-c FILE]     run the proxy\n"
 	    "       dindgate -t [-c FILE]       check the configuration\n"
+	    "       dindgate explain [-c FILE] [-m METHOD] [-b BODY] PATH\n"
 	    "       dindgate --version\n"
 	    "default FILE: %s/dindgate.conf\n", DINDGATE_SYSCONFDIR);
 }
@@ -208,6 +210,9 @@ main(int argc, char *argv[])
 	const char	*conf = DINDGATE_SYSCONFDIR "/dindgate.conf";
 	bool		 test = false, verbose = false;
 	int		 ch, rc;
+
+	if (argc > 1 && strcmp(argv[1], "explain") == 0)
+		return explain_main(argc - 1, argv + 1, conf);
 
 	while ((ch = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
 		switch (ch) {
