@@ -118,19 +118,31 @@ policy_clients_load(struct policy *p, const struct jnode *n, struct diag *d)
 	if ((v = jsondoc_get(n, "sha256")) != NULL) {
 		c->sha256 = policy_strv(v, "clients.sha256", p->file, d,
 		    &c->nsha256);
+		e = v->type == JT_ARRAY ? v->child : NULL;
 		for (i = 0; i < c->nsha256; i++) {
 			char	*s = c->sha256[i], *o = s;
 
-			/* Accept "AB:CD:..." as openssl prints it. */
+			/* The element entry i came from: policy_strv skips. */
+			while (e != NULL && (e->type != JT_STRING ||
+			    e->v.s[0] == '\0'))
+				e = e->next;
+			/*
+			 * Accept "AB:CD:..." as openssl prints it.  Fold only
+			 * A-F: "| 0x20" on anything else turned control bytes
+			 * 0x10-0x19 into the digits 0-9.
+			 */
 			for (; *s; s++)
 				if (*s != ':')
-					*o++ = (char)(*s | 0x20);
+					*o++ = *s >= 'A' && *s <= 'F' ?
+					    (char)(*s | 0x20) : *s;
 			*o = '\0';
 			if (strlen(c->sha256[i]) != 64 ||
 			    strspn(c->sha256[i], "0123456789abcdef") != 64)
-				diag_add(d, p->file, v->line, v->col,
-				    "clients.sha256 entries must be 64 hex "
-				    "digits");
+				diag_add(d, p->file, e ? e->line : v->line,
+				    e ? e->col : v->col, "clients.sha256 "
+				    "entries must be 64 hex digits");
+			if (e != NULL)
+				e = e->next;
 		}
 	}
 	if ((v = jsondoc_get(n, "unix_uid")) != NULL &&
