@@ -24,7 +24,7 @@ struct cwalk {
 
 static const char *const config_top_keys[] = {
 	"listen", "unix_mode", "tls", "upstream", "policy", "min_api_version",
-	"limits", "timeouts", "log", NULL
+	"limits", "timeouts", "log", "audit", "admin", "user", NULL
 };
 static const char *const config_tls_keys[] = {
 	"cert", "key", "client_ca", NULL
@@ -33,6 +33,9 @@ static const char *const config_upstream_keys[] = {
 	"address", "server_name", "ca", "cert", "key", NULL
 };
 static const char *const config_log_keys[] = { "syslog", "debug", NULL };
+static const char *const config_audit_keys[] = { "path", "on_failure",
+    "syslog", NULL };
+static const char *const config_admin_keys[] = { "listen", NULL };
 
 /* A numeric setting: where it lives in struct config and its bounds. */
 struct config_num {
@@ -91,6 +94,8 @@ config_defaults(struct config *c)
 	c->t_upstream_connect = 10000;
 	c->t_drain = 5000;
 	c->t_shutdown = 30000;
+	/* Never act unrecorded: an unwritable audit log stops service. */
+	c->audit_deny = true;
 }
 
 int
@@ -346,6 +351,56 @@ cwalk_log(struct cwalk *w, const struct jnode *n)
 		w->c->log_debug = v->v.b;
 }
 
+static void
+cwalk_audit(struct cwalk *w, const struct jnode *n)
+{
+	const struct jnode	*v;
+
+	if (!jsondoc_expect(n, JT_OBJECT, "audit", w->file, w->diag))
+		return;
+	jsondoc_check_keys(n, config_audit_keys, "audit", w->file, w->diag);
+	if ((v = jsondoc_get(n, "path")) != NULL)
+		w->c->audit_path = cwalk_path(w, v, "audit.path");
+	if ((v = jsondoc_get(n, "on_failure")) != NULL &&
+	    jsondoc_expect(v, JT_STRING, "audit.on_failure", w->file,
+	    w->diag)) {
+		if (strcmp(v->v.s, "deny") == 0)
+			w->c->audit_deny = true;
+		else if (strcmp(v->v.s, "allow") == 0)
+			w->c->audit_deny = false;
+		else
+			diag_add(w->diag, w->file, v->line, v->col,
+			    "audit.on_failure must be \"deny\" or \"allow\"");
+	}
+	if ((v = jsondoc_get(n, "syslog")) != NULL &&
+	    jsondoc_expect(v, JT_BOOL, "audit.syslog", w->file, w->diag))
+		w->c->audit_syslog = v->v.b;
+}
+
+/* The admin listener serves metrics: loopback or a unix socket only. */
+static void
+cwalk_admin(struct cwalk *w, const struct jnode *n)
+{
+	const struct jnode	*v;
+	const char		*h;
+
+	if (!jsondoc_expect(n, JT_OBJECT, "admin", w->file, w->diag))
+		return;
+	jsondoc_check_keys(n, config_admin_keys, "admin", w->file, w->diag);
+	if ((v = jsondoc_get(n, "listen")) == NULL) {
+		diag_add(w->diag, w->file, n->line, n->col,
+		    "admin.listen is required");
+		return;
+	}
+	cwalk_addr(w, v, &w->c->admin, "admin.listen");
+	h = w->c->admin.host;
+	if (h && strncmp(h, "127.", 4) != 0 && strcmp(h, "::1") != 0 &&
+	    strcmp(h, "localhost") != 0)
+		diag_add(w->diag, w->file, v->line, v->col, "admin.listen "
+		    "must be a loopback address or a unix socket: metrics "
+		    "are not authenticated");
+}
+
 /* "1.40" -> 40.  Only 1.x exists; anything else is a typo. */
 static void
 cwalk_api_version(struct cwalk *w, const struct jnode *n)
@@ -472,6 +527,12 @@ config_load(const char *path, struct diag *diag)
 		cwalk_numbers(&w, v, config_timeouts, "timeouts");
 	if ((v = jsondoc_get(root, "log")) != NULL)
 		cwalk_log(&w, v);
+	if ((v = jsondoc_get(root, "audit")) != NULL)
+		cwalk_audit(&w, v);
+	if ((v = jsondoc_get(root, "admin")) != NULL)
+		cwalk_admin(&w, v);
+	if ((v = jsondoc_get(root, "user")) != NULL)
+		c->user = cwalk_string(&w, v, "user");
 	cwalk_required(&w, root);
 out:
 	free(w.dir);
@@ -494,6 +555,9 @@ config_free(struct config *c)
 		config_addr_clear(&c->listen[i]);
 	free(c->listen);
 	config_addr_clear(&c->upstream);
+	config_addr_clear(&c->admin);
+	free(c->audit_path);
+	free(c->user);
 	for (i = 0; i < c->npolicy; i++)
 		free(c->policy[i]);
 	free(c->policy);
@@ -532,6 +596,11 @@ config_reload_check(const struct config *old, const struct config *new,
 	if (old->max_connections != new->max_connections)
 		diag_add(d, new->path, 0, 0, "limits.max_connections cannot "
 		    "change on reload");
+	if (!config_str_eq(old->admin.text, new->admin.text))
+		diag_add(d, new->path, 0, 0, "admin.listen cannot change on "
+		    "reload");
+	if (!config_str_eq(old->user, new->user))
+		diag_add(d, new->path, 0, 0, "user cannot change on reload");
 	if (old->log_syslog != new->log_syslog)
 		diag_add(d, new->path, 0, 0, "log.syslog cannot change on "
 		    "reload");

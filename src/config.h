@@ -65,6 +65,13 @@ struct config {
 
 	bool			 log_syslog;
 	bool			 log_debug;
+
+	char			*audit_path;	/* NULL: no audit file */
+	bool			 audit_deny;	/* refuse when unwritable */
+	bool			 audit_syslog;	/* also to syslog */
+
+	struct config_addr	 admin;		/* metrics/health; text NULL: off */
+	char			*user;		/* drop root to this user */
 };
 
 /*

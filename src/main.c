@@ -13,6 +13,9 @@
 #include "autoconf.h"
 
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +24,10 @@
 #include <event2/event.h>
 #include <openssl/ssl.h>
 
+#include "admin.h"
+#include "audit.h"
 #include "explain.h"
+#include "metrics.h"
 #include "listener.h"
 #include "log.h"
 #include "proxy.h"
@@ -70,6 +76,8 @@ main_reload(struct proxy *px)
 	diag_clear(&d);
 	px->next_gen_id++;
 	log_set_debug(g->conf->log_debug);
+	audit_open(g->conf->audit_path, g->conf->audit_deny,
+	    g->conf->audit_syslog, "reload");
 	px->gen = g;
 	/* Sessions keep the old generation; its pool keeps nothing idle. */
 	upstream_pool_retire(old->pool);
@@ -126,9 +134,43 @@ main_signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGINT:
 		main_stop(px);
 		break;
+	case SIGUSR1:
+		/* logrotate moved the file: start a new one, and a new chain. */
+		if (audit_reopen("reopen") == 0)
+			log_info("audit log reopened");
+		break;
 	default:
 		break;
 	}
+}
+
+/*
+ * Started as root (to bind a low port or read keys only root may read):
+ * give it up once sockets are bound and keys loaded.  A reload then reads
+ * files as that user.
+ */
+static int
+main_drop_privileges(const char *user)
+{
+	struct passwd	*pw;
+
+	if (user == NULL || getuid() != 0)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		log_warnx("user %s does not exist", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		log_warn("cannot become user %s", user);
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		log_warnx("could regain root after dropping it");
+		return -1;
+	}
+	log_info("running as user %s", user);
+	return 0;
 }
 
 /* Load everything once; -t stops here. */
@@ -157,8 +199,8 @@ main_load(const char *path, bool test)
 static int
 main_run(struct proxy *px)
 {
-	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
-	struct event	*ev[3];
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
+	struct event	*ev[4];
 	size_t		 i;
 	int		 rc = 0;
 
@@ -167,11 +209,20 @@ main_run(struct proxy *px)
 		fatalx("event_base_new failed");
 	if (generation_start(px->gen, px->base) == -1)
 		fatalx("cannot set up the upstream pool");
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		ev[i] = evsignal_new(px->base, sigs[i], main_signal_cb, px);
 		evsignal_add(ev[i], NULL);
 	}
-	if (listener_open_all(px, px->gen->conf) == -1) {
+	if (listener_open_all(px, px->gen->conf) == -1 ||
+	    admin_open(px, &px->gen->conf->admin) == -1) {
+		rc = 1;
+		goto out;
+	}
+	if (audit_open(px->gen->conf->audit_path, px->gen->conf->audit_deny,
+	    px->gen->conf->audit_syslog, "start") == -1 &&
+	    px->gen->conf->audit_deny)
+		log_warnx("audit log unavailable: requests will be refused");
+	if (main_drop_privileges(px->gen->conf->user) == -1) {
 		rc = 1;
 		goto out;
 	}
@@ -181,12 +232,15 @@ main_run(struct proxy *px)
 	log_info("stopped");
 out:
 	listener_close_all(px);
+	admin_close();
 	session_close_all(px);
 	/* Run the deferred frees of the sessions closed above. */
 	event_base_loop(px->base, EVLOOP_NONBLOCK);
 	event_base_loop(px->base, EVLOOP_NONBLOCK);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		event_free(ev[i]);
+	audit_close();
+	metrics_clear();
 	if (px->ev_stop)
 		event_free(px->ev_stop);
 	generation_unref(px->gen);

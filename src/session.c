@@ -30,6 +30,9 @@
 
 #include "listener.h"
 #include "log.h"
+#include "audit.h"
+#include "metrics.h"
+#include "record.h"
 #include "relay.h"
 #include "session.h"
 #include "tlsctx.h"
@@ -155,29 +158,19 @@ session_request_free(struct session *s)
 	s->req = NULL;
 }
 
-/* Where the audit record of a finished request will be written (#4). */
+/*
+ * A request is over: its audit record (or, after a tunnel or a stream
+ * that was already recorded when it began, the end record), then free.
+ */
 static void
 session_request_done(struct session *s, const char *outcome)
 {
 	struct request	*r = s->req;
-	struct timeval	 now, d;
 
 	if (r == NULL)
 		return;
-	gettimeofday(&now, NULL);
-	timersub(&now, &r->start, &d);
-	if (r->dec.verdict == DECISION_DENY || r->resp.status >= 500 ||
-	    log_is_debug())
-		slog_info(s, "%.*s %.*s -> %s %u (%s; %s) up=%llu down=%llu "
-		    "%ld.%03lds", (int)strlen(http_method_str(r->msg.method)),
-		    http_method_str(r->msg.method),
-		    r->msg.target ? (int)(r->msg.tlen > 200 ? 200 :
-		    r->msg.tlen) : 1, r->msg.target ? r->msg.target : "-", policy_verdict_name(r->dec.verdict),
-		    r->dec.verdict == DECISION_DENY ? r->dec.status :
-		    r->resp.status, r->dec.rule, outcome,
-		    (unsigned long long)r->up_bytes,
-		    (unsigned long long)r->resp_bytes, (long)d.tv_sec,
-		    (long)d.tv_usec / 1000);
+	record_request(s, r->audited ? AUDIT_STREAM_END : AUDIT_REQUEST,
+	    outcome);
 	session_request_free(s);
 }
 
@@ -445,6 +438,16 @@ session_set_who(struct session *s)
 		    s->peer.cn ? s->peer.cn : "-", s->peer.addr);
 }
 
+static double
+session_since(const struct timeval *t0)
+{
+	struct timeval	now, d;
+
+	gettimeofday(&now, NULL);
+	timersub(&now, t0, &d);
+	return (double)d.tv_sec + (double)d.tv_usec / 1e6;
+}
+
 /* Build the facts of the parsed request and ask the policy. */
 static void
 session_decide(struct session *s)
@@ -452,6 +455,7 @@ session_decide(struct session *s)
 	struct request			*r = s->req;
 	struct facts			 f;
 	const struct httpmsg_hdr	*ct;
+	struct timeval			 t0;
 
 	memset(&f, 0, sizeof(f));
 	f.peer = &s->peer;
@@ -473,7 +477,9 @@ session_decide(struct session *s)
 		f.body = f.bodylen ? (const char *)evbuffer_pullup(r->bodybuf,
 		    -1) : "";
 	}
+	gettimeofday(&t0, NULL);
 	policy_eval(s->gen->policy, &f, &r->dec);
+	r->own_time += session_since(&t0);
 }
 
 /*
@@ -532,6 +538,13 @@ session_begin_request(struct session *s, size_t headlen)
 	}
 	r->route = route_match(r->msg.method, r->target.path, r->target.plen,
 	    &r->obj, &r->objlen);
+	/* Fail closed: no request is served that cannot be recorded. */
+	if (!audit_may_serve()) {
+		snprintf(r->dec.rule, sizeof(r->dec.rule), "audit-unavailable");
+		session_refuse(s, 503, "the audit log cannot be written; "
+		    "refusing requests", false);
+		return false;
+	}
 	session_decide(s);
 	if (r->dec.verdict == DECISION_DENY) {
 		session_refuse(s, r->dec.status, r->dec.reason, false);
@@ -653,10 +666,14 @@ session_send_head(struct session *s)
 	}
 	evbuffer_add(out, "\r\n", 2);
 	if (r->bodybuf != NULL) {
-		if (r->dec.body)
+		if (r->dec.body) {
+			record_sha256(r->dec.body, r->dec.bodylen, r->body_sha);
 			evbuffer_add(out, r->dec.body, r->dec.bodylen);
-		else
+		} else {
+			record_sha256(evbuffer_pullup(r->bodybuf, -1),
+			    evbuffer_get_length(r->bodybuf), r->body_sha);
 			evbuffer_add_buffer(out, r->bodybuf);
+		}
 	}
 	r->up_bytes += evbuffer_get_length(out) - before;
 	r->sent = true;
@@ -710,6 +727,7 @@ session_up_ready_cb(struct upstream_conn *up, int err, const char *why,
 	if (err) {
 		upstream_free(up);
 		s->up = NULL;
+		metrics_upstream_error();
 		slog_warnx(s, "%s", why);
 		if (s->state == SESSION_CONNECT)
 			session_refuse(s, 502, why, false);
@@ -953,6 +971,7 @@ session_resp_head(struct session *s)
 	if (session_resp_is_tunnel(s)) {
 		session_write_resp_head(s);
 		session_set_state(s, SESSION_TUNNEL);
+		record_stream_start(s);
 		return true;
 	}
 	r->resp_close = !(r->resp.flags & (HTTPMSG_F_CL | HTTPMSG_F_CHUNKED |
@@ -968,6 +987,9 @@ session_resp_head(struct session *s)
 	session_write_resp_head(s);
 	if (r->resp.flags & HTTPMSG_F_COMPLETE)
 		r->resp_done = true;
+	/* Events, logs -f, wait: recorded when they begin, and at the end. */
+	if (!r->resp_done && (r->route->flags & ROUTE_F_STREAM))
+		record_stream_start(s);
 	return true;
 }
 
@@ -1073,6 +1095,7 @@ session_up_lost(struct session *s, const char *why)
 	}
 	if (r != NULL && !r->body_done)
 		s->flags |= SESSION_F_CLOSE_AFTER;
+	metrics_upstream_error();
 	session_refuse(s, 502, why, false);
 }
 

@@ -61,6 +61,7 @@ count unit "$up" "$uf"
 step "purity: pure modules use neither libevent nor OpenSSL"
 if grep -lE '#include <(event2|openssl)/' src/diag.[ch] src/jsondoc.[ch] \
     src/config.[ch] src/httpmsg.[ch] src/route.[ch] src/policy.[ch] \
+    src/bodycheck.[ch] src/auditfmt.[ch] src/metrics.[ch] \
     src/facts.h; then
 	count purity 0 1
 else
