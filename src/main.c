@@ -26,6 +26,7 @@
 
 #include "admin.h"
 #include "audit.h"
+#include "auditcli.h"
 #include "explain.h"
 #include "metrics.h"
 #include "listener.h"
@@ -45,6 +46,7 @@ usage(FILE *fp)
 	    "usage: dindgate [-v] [-c FILE]     run the proxy\n"
 	    "       dindgate -t [-c FILE]       check the configuration\n"
 	    "       dindgate explain [-c FILE] [-m METHOD] [-b BODY] PATH\n"
+	    "       dindgate audit [summary|verify] [filters] FILE...\n"
 	    "       dindgate --version\n"
 	    "default FILE: %s/dindgate.conf\n", DINDGATE_SYSCONFDIR);
 }
@@ -267,6 +269,8 @@ main(int argc, char *argv[])
 
 	if (argc > 1 && strcmp(argv[1], "explain") == 0)
 		return explain_main(argc - 1, argv + 1, conf);
+	if (argc > 1 && strcmp(argv[1], "audit") == 0)
+		return auditcli_main(argc - 1, argv + 1);
 
 	while ((ch = getopt_long(argc, argv, "c:tvVh", longopts, NULL)) != -1) {
 		switch (ch) {
