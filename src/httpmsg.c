@@ -349,6 +349,8 @@ httpmsg_parse(struct httpmsg *m, http_parser *p, enum http_parser_type type,
 	}
 	m->method = p->method;
 	m->status = p->status_code;
+	m->major = p->http_major;
+	m->minor = p->http_minor;
 	httpmsg_flags(m, p);
 	return 0;
 }
@@ -397,6 +399,11 @@ httpmsg_check_request(struct httpmsg *m, size_t max_url)
 	default:
 		/* CONNECT, TRACE and WebDAV verbs mean nothing to dockerd. */
 		m->err = "method not supported";
+		return -1;
+	}
+	/* HTTP/1.0 and 1.1 only: other versions frame messages differently. */
+	if (m->major != 1 || m->minor > 1) {
+		m->err = "unsupported HTTP version";
 		return -1;
 	}
 	if (m->tlen > max_url) {

@@ -61,6 +61,8 @@ struct httpmsg {
 	const char		*reason;	/* response reason phrase */
 	size_t			 rlen;
 	uint64_t		 clen;		/* Content-Length */
+	unsigned short		 major;		/* HTTP version */
+	unsigned short		 minor;
 	unsigned		 flags;		/* HTTPMSG_F_* */
 	struct httpmsg_hdr	*hdrs;		/* caller-provided array */
 	size_t			 nhdrs;

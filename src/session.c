@@ -509,8 +509,9 @@ session_begin_request(struct session *s, size_t headlen)
 	r->headlen = headlen;
 	evbuffer_remove(bufferevent_get_input(s->cbev), r->head, headlen);
 	r->head[headlen] = '\0';
-	if (nh > c->max_headers + 1)
-		nh = c->max_headers + 1;
+	/* The request line is not a header: room for exactly max_headers. */
+	if (nh > c->max_headers)
+		nh = c->max_headers;
 	/*
 	 * Framing errors leave us unsure where the next request starts, so
 	 * the connection cannot be trusted for another one: close after.
