@@ -519,3 +519,263 @@ def test_create_refused_raw(gate, eng, names, body, status, rule, words):
     ev = engine_evidence(eng, n)
     check_refusal(r, status, rule, words, engine=ev)
     assert ev is None, "the engine created it: %r" % ev
+
+
+# --------------------------------------------------------------------------
+# 1b. the same refusals from the docker CLI and from docker-py
+
+DRIVER_BIND = ("type=volume,src=dgvol-bind,dst=/h,volume-driver=local,"
+               "volume-opt=type=none,volume-opt=o=bind,volume-opt=device=/")
+
+# (id, `docker create` flags, rule)
+CLI_REFUSED = [
+    ("privileged", ["--privileged"], HCR + "Privileged"),
+    ("bind-root", ["-v", "/:/h"], HCR + "Binds"),
+    ("bind-docker-sock", ["-v", "/var/run/docker.sock:/var/run/docker.sock"],
+     HCR + "Binds"),
+    ("bind-etc", ["-v", "/etc:/e:ro"], HCR + "Binds"),
+    ("mount-bind", ["--mount", "type=bind,src=/,dst=/h"], HCR + "Mounts"),
+    ("mount-volume-driver-bind", ["--mount", DRIVER_BIND],
+     HCR + "Mounts.VolumeOptions.DriverConfig"),
+    ("network-host", ["--network", "host"], HCR + "NetworkMode"),
+    ("network-container", ["--network", "container:dg-other"],
+     HCR + "NetworkMode"),
+    ("pid-host", ["--pid", "host"], HCR + "PidMode"),
+    ("ipc-host", ["--ipc", "host"], HCR + "IpcMode"),
+    ("uts-host", ["--uts", "host"], HCR + "UTSMode"),
+    ("userns-host", ["--userns", "host"], HCR + "UsernsMode"),
+    ("cgroupns-host", ["--cgroupns", "host"], HCR + "CgroupnsMode"),
+    ("cap-sys-admin", ["--cap-add", "SYS_ADMIN"], HCR + "CapAdd"),
+    ("cap-all", ["--cap-add", "ALL"], HCR + "CapAdd"),
+    ("cap-fold", ["--cap-add", "cap_" + S + "y" + S + "log"], HCR + "CapAdd"),
+    ("device", ["--device", "/dev/null:/dev/dgnull"], HCR + "Devices"),
+    ("device-cgroup-rule", ["--device-cgroup-rule", "c 1:3 rwm"],
+     HCR + "DeviceCgroupRules"),
+    ("gpus", ["--gpus", "all"], "unknown-field"),
+    ("seccomp-unconfined", ["--security-opt", "seccomp=unconfined"],
+     HCR + "SecurityOpt"),
+    ("apparmor-unconfined", ["--security-opt", "apparmor=unconfined"],
+     HCR + "SecurityOpt"),
+    ("label-disable", ["--security-opt", "label=disable"],
+     HCR + "SecurityOpt"),
+    ("label-colon-disable", ["--security-opt", "label:disable"],
+     HCR + "SecurityOpt"),
+    ("systempaths-unconfined", ["--security-opt", "systempaths=unconfined"],
+     HCR + "MaskedPaths"),
+    ("sysctl", ["--sysctl", "net.ipv4.ip_forward=1"], HCR + "Sysctls"),
+    ("runtime", ["--runtime", "io.containerd.runc.v2"], HCR + "Runtime"),
+    ("cgroup-parent", ["--cgroup-parent", "/"], HCR + "CgroupParent"),
+    ("volumes-from", ["--volumes-from", "dg-other"], HCR + "VolumesFrom"),
+    ("link", ["--link", "dg-other:o"], HCR + "Links"),
+    ("log-syslog", ["--log-driver", "syslog", "--log-opt",
+                    "syslog-address=udp://127.0.0.1:1"], HCR + "LogConfig"),
+    ("log-gelf", ["--log-driver", "gelf", "--log-opt",
+                  "gelf-address=udp://127.0.0.1:1"], HCR + "LogConfig"),
+    ("log-fluentd", ["--log-driver", "fluentd"], HCR + "LogConfig"),
+    ("publish", ["-p", "127.0.0.1:18080:80"], HCR + "PortBindings"),
+    ("publish-all", ["-P", "--expose", "80"], HCR + "PublishAllPorts"),
+    ("oom-kill-disable", ["--oom-kill-disable"], HCR + "OomKillDisable"),
+    ("oom-score-adj", ["--oom-score-adj", "-500"], HCR + "OomScoreAdj"),
+    ("workdir-proc", ["-w", "/proc/self/fd/7"], "containers.WorkingDir"),
+    ("workdir-dot-proc", ["-w", "/./proc/self/fd/7"],
+     "containers.WorkingDir"),
+]
+
+
+@pytest.mark.parametrize("flags,rule", [c[1:] for c in CLI_REFUSED],
+                         ids=[c[0] for c in CLI_REFUSED])
+def test_create_refused_cli(gate, eng, names, flags, rule):
+    n = names()
+    r = gate.docker("create", "--name", n, *flags, IMAGE, "true", check=False)
+    ev = engine_evidence(eng, n)
+    assert r.returncode != 0, "created: %r" % ev
+    assert "Error response from daemon: dindgate: " in r.err, r.err
+    assert "(policy sandbox, rule %s)" % rule in r.err, r.err
+    assert ev is None, "the engine created it: %r" % ev
+
+
+def _py_refused():
+    from docker.types import DeviceRequest, LogConfig, Mount
+    return [
+        ("privileged", dict(privileged=True), HCR + "Privileged"),
+        ("volumes-root", dict(volumes=["/:/h"]), HCR + "Binds"),
+        ("volumes-dict-sock", dict(volumes={"/var/run/docker.sock": {
+            "bind": "/s", "mode": "rw"}}), HCR + "Binds"),
+        ("mount-bind", dict(mounts=[Mount("/h", "/", type="bind")]),
+         HCR + "Mounts"),
+        ("mount-volume-driver-bind", dict(mounts=[Mount(
+            "/h", "dgvol-bind", type="volume", driver_config={
+                "Name": "local", "Options": {"type": "none", "o": "bind",
+                                             "device": "/"}})]),
+         HCR + "Mounts.VolumeOptions.DriverConfig"),
+        ("network-host", dict(network_mode="host"), HCR + "NetworkMode"),
+        ("network-container", dict(network_mode="container:dg-other"),
+         HCR + "NetworkMode"),
+        ("pid-host", dict(pid_mode="host"), HCR + "PidMode"),
+        ("ipc-host", dict(ipc_mode="host"), HCR + "IpcMode"),
+        ("uts-host", dict(uts_mode="host"), HCR + "UTSMode"),
+        ("userns-host", dict(userns_mode="host"), HCR + "UsernsMode"),
+        ("cap-sys-admin", dict(cap_add=["SYS_ADMIN"]), HCR + "CapAdd"),
+        ("cap-all", dict(cap_add=["ALL"]), HCR + "CapAdd"),
+        ("devices", dict(devices=["/dev/null:/dev/dgnull:rwm"]),
+         HCR + "Devices"),
+        ("device-cgroup-rules", dict(device_cgroup_rules=["b *:* rwm"]),
+         HCR + "DeviceCgroupRules"),
+        ("device-requests", dict(device_requests=[DeviceRequest(
+            count=-1, capabilities=[["gpu"]])]), "unknown-field"),
+        ("seccomp-unconfined", dict(security_opt=["seccomp=unconfined"]),
+         HCR + "SecurityOpt"),
+        ("label-disable", dict(security_opt=["label=disable"]),
+         HCR + "SecurityOpt"),
+        ("sysctls", dict(sysctls={"net.ipv4.ip_forward": "1"}),
+         HCR + "Sysctls"),
+        ("runtime", dict(runtime="io.containerd.runc.v2"), HCR + "Runtime"),
+        ("cgroup-parent", dict(cgroup_parent="/"), HCR + "CgroupParent"),
+        ("volumes-from", dict(volumes_from=["dg-other"]),
+         HCR + "VolumesFrom"),
+        ("links", dict(links={"dg-other": "o"}), HCR + "Links"),
+        ("log-syslog", dict(log_config=LogConfig(type="syslog", config={
+            "syslog-address": "udp://127.0.0.1:1"})), HCR + "LogConfig"),
+        ("log-fluentd", dict(log_config=LogConfig(type="fluentd")),
+         HCR + "LogConfig"),
+        ("ports", dict(ports={"80/tcp": ("127.0.0.1", 18080)}),
+         HCR + "PortBindings"),
+        ("publish-all", dict(publish_all_ports=True),
+         HCR + "PublishAllPorts"),
+        ("oom-kill-disable", dict(oom_kill_disable=True),
+         HCR + "OomKillDisable"),
+        ("oom-score-adj", dict(oom_score_adj=-500), HCR + "OomScoreAdj"),
+        ("working-dir", dict(working_dir="/proc/self/fd/7"),
+         "containers.WorkingDir"),
+    ]
+
+
+PY_REFUSED_IDS = ["privileged", "volumes-root", "volumes-dict-sock",
+                  "mount-bind", "mount-volume-driver-bind", "network-host",
+                  "network-container", "pid-host", "ipc-host", "uts-host",
+                  "userns-host", "cap-sys-admin", "cap-all", "devices",
+                  "device-cgroup-rules", "device-requests",
+                  "seccomp-unconfined", "label-disable", "sysctls",
+                  "runtime", "cgroup-parent", "volumes-from", "links",
+                  "log-syslog", "log-fluentd", "ports", "publish-all",
+                  "oom-kill-disable", "oom-score-adj", "working-dir"]
+
+
+@pytest.fixture(scope="module")
+def py_refused():
+    cases = {c[0]: c[1:] for c in _py_refused()}
+    assert sorted(cases) == sorted(PY_REFUSED_IDS)
+    return cases
+
+
+@pytest.fixture
+def pyclient(gate):
+    c = gate.pyclient()
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("case", PY_REFUSED_IDS)
+def test_create_refused_docker_py(pyclient, eng, names, py_refused, case):
+    import docker
+    kwargs, rule = py_refused[case]
+    n = names()
+    with pytest.raises(docker.errors.APIError) as ei:
+        pyclient.containers.create(IMAGE, ["true"], name=n, **kwargs)
+    e = ei.value
+    assert e.response.status_code == 403, e
+    assert e.explanation.startswith("dindgate: "), e.explanation
+    assert e.explanation.endswith("(policy sandbox, rule %s)" % rule), \
+        e.explanation
+    ev = engine_evidence(eng, n)
+    assert ev is None, "the engine created it: %r" % ev
+
+
+# --------------------------------------------------------------------------
+# 1c. exec
+
+@pytest.fixture(scope="module")
+def victim(engine, image):
+    """A running container, started on the engine directly (it is the
+    target here, not the thing under test)."""
+    name = unique("dgp-victim")
+    cid = engine.docker("run", "-d", "--name", name, "--network", "none",
+                        image, "sleep", "600").out.strip()
+    yield cid
+    engine.docker("rm", "-f", cid, check=False)
+
+
+def exec_ids(eng, cid):
+    return set(eng.inspect_container(cid)["ExecIDs"] or [])
+
+
+def test_exec_control_benign_is_created(gate, eng, victim):
+    before = exec_ids(eng, victim)
+    r = gate.http("POST", "%s/containers/%s/exec" % (V, victim), JSON,
+                  json.dumps({"Cmd": ["true"], "AttachStdout": True}))
+    assert r.status == 201, r
+    assert r.json()["Id"] in exec_ids(eng, victim) - before
+
+
+EXEC_REFUSED = [
+    ("privileged", {"Privileged": True}, "exec.Privileged", ["Privileged"]),
+    ("privileged-lower", {"privileged": True}, "exec.Privileged",
+     ["Privileged"]),
+    ("user-root", {"User": "root"}, "exec.User", ['"root"']),
+    ("user-0", {"User": "0"}, "exec.User", ['"0"']),
+    ("user-0-0", {"User": "0:0"}, "exec.User", ['"0:0"']),
+    ("user-lower-key", {"user": "root"}, "exec.User", ['"root"']),
+    ("workdir-proc-fd", {"WorkingDir": "/proc/self/fd/7"}, "exec.WorkingDir",
+     ["WorkingDir", "/proc"]),
+    ("workdir-dot-proc", {"WorkingDir": "/./proc/self/fd/7"},
+     "exec.WorkingDir", ["WorkingDir", "/proc"]),
+    ("workdir-slash-slash-proc", {"WorkingDir": "//proc/self/fd/7"},
+     "exec.WorkingDir", ["WorkingDir", "/proc"]),
+    ("unknown-field", {"Frobnicate": "x"}, "unknown-field", ["Frobnicate"]),
+]
+
+
+@pytest.mark.parametrize("extra,rule,words", [c[1:] for c in EXEC_REFUSED],
+                         ids=[c[0] for c in EXEC_REFUSED])
+def test_exec_refused_raw(gate, eng, victim, extra, rule, words):
+    before = exec_ids(eng, victim)
+    body = dict({"Cmd": ["true"], "AttachStdout": True}, **extra)
+    r = gate.http("POST", "%s/containers/%s/exec" % (V, victim), JSON,
+                  json.dumps(body))
+    new = exec_ids(eng, victim) - before
+    check_refusal(r, 403, rule, words, engine=new)
+    assert not new, "the engine created exec %r" % new
+
+
+@pytest.mark.parametrize("flags,rule", [
+    (["--privileged"], "exec.Privileged"),
+    (["-u", "root"], "exec.User"),
+    (["-u", "0"], "exec.User"),
+    (["-w", "/proc/self/fd/7"], "exec.WorkingDir"),
+], ids=["privileged", "user-root", "user-0", "workdir-proc"])
+def test_exec_refused_cli(gate, eng, victim, flags, rule):
+    before = exec_ids(eng, victim)
+    r = gate.docker("exec", *flags, victim, "true", check=False)
+    assert r.returncode != 0
+    assert "Error response from daemon: dindgate: " in r.err, r.err
+    assert "(policy sandbox, rule %s)" % rule in r.err, r.err
+    assert not exec_ids(eng, victim) - before
+
+
+@pytest.mark.parametrize("kwargs,rule", [
+    ({"privileged": True}, "exec.Privileged"),
+    ({"user": "root"}, "exec.User"),
+    ({"workdir": "/proc/self/fd/7"}, "exec.WorkingDir"),
+], ids=["privileged", "user-root", "workdir-proc"])
+def test_exec_refused_docker_py(pyclient, eng, victim, kwargs, rule):
+    import docker
+    before = exec_ids(eng, victim)
+    c = pyclient.containers.get(victim)
+    with pytest.raises(docker.errors.APIError) as ei:
+        c.exec_run(["true"], **kwargs)
+    e = ei.value
+    assert e.response.status_code == 403, e
+    assert e.explanation.startswith("dindgate: "), e.explanation
+    assert e.explanation.endswith("(policy sandbox, rule %s)" % rule), \
+        e.explanation
+    assert not exec_ids(eng, victim) - before
