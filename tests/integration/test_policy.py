@@ -98,7 +98,8 @@ def check_refusal(r, status, rule=None, words=(), policy="sandbox",
     prefix, and (for decisions of a policy) "(policy P, rule R)" at the
     end. engine: what the engine shows, for the failure message. Returns
     the message."""
-    assert r.status == status, "%r; engine: %r" % (r, engine)
+    assert r.status == status, "got %d %r; engine: %r" % (
+        r.status, r.body[:600], engine)
     assert r.header("Content-Type") == "application/json", r.headers
     msg = r.json()["message"]
     assert msg.startswith("dindgate: "), msg
@@ -779,3 +780,267 @@ def test_exec_refused_docker_py(pyclient, eng, victim, kwargs, rule):
     assert e.explanation.endswith("(policy sandbox, rule %s)" % rule), \
         e.explanation
     assert not exec_ids(eng, victim) - before
+
+
+# --------------------------------------------------------------------------
+# 1d. routes, versions, paths, queries, content types and framing
+
+BENIGN = json.dumps(hc()).encode()
+CTX = tar_context("FROM %s\nLABEL dg.policy=1\n" % IMAGE)
+TAR = [("Content-Type", "application/x-tar")]
+FORM = [("Content-Type", "application/x-www-form-urlencoded")]
+MULTI = [("Content-Type", "multipart/form-data; boundary=dgb")]
+MULTI_BODY = (b"--dgb\r\nContent-Disposition: form-data; name=\"networkmode\""
+              b"\r\n\r\nhost\r\n--dgb--\r\n")
+H2C = [("Connection", "Upgrade"), ("Upgrade", "h2c")]
+NOSUFFIX = object()     # a refusal before any policy is consulted
+
+# (id, method, target, headers, body, status, rule, words). In targets
+# {name} is a unique container name, {tag} a unique image name and {cid} a
+# created (never started) container. Every case then checks that the
+# engine has neither {name} nor {tag}.
+REQUEST_REFUSED = [
+    # API versions and path forms: a benign create, so a mistake shows.
+    ("v1.23", "POST", "/v1.23/containers/create?name={name}", JSON, BENIGN,
+     400, "api-version", ["1.23", "minimum 1.40"]),
+    ("v1.39", "POST", "/v1.39/containers/create?name={name}", JSON, BENIGN,
+     400, "api-version", ["1.39", "minimum 1.40"]),
+    ("unversioned", "POST", "/containers/create?name={name}", JSON, BENIGN,
+     400, "api-version", ["unversioned"]),
+    ("v1.041", "POST", "/v1.041/containers/create?name={name}", JSON, BENIGN,
+     400, NOSUFFIX, ["version"]),
+    ("v01.41", "POST", "/v01.41/containers/create?name={name}", JSON, BENIGN,
+     400, NOSUFFIX, ["version"]),
+    ("v1.41.0", "POST", "/v1.41.0/containers/create?name={name}", JSON,
+     BENIGN, 400, NOSUFFIX, ["version"]),
+    ("upper-V", "POST", "/V1.41/containers/create?name={name}", JSON, BENIGN,
+     403, "unknown-route", []),
+    ("double-slash-front", "POST", "//containers/create?name={name}", JSON,
+     BENIGN, 400, NOSUFFIX, ["//"]),
+    ("double-slash-after-version", "POST",
+     "/v1.41//containers/create?name={name}", JSON, BENIGN, 400, NOSUFFIX,
+     ["//"]),
+    ("dot-segment", "POST", "/v1.41/containers/./create?name={name}", JSON,
+     BENIGN, 400, NOSUFFIX, ["dot segment"]),
+    ("dotdot-segment", "POST", "/v1.41/containers/x/../create?name={name}",
+     JSON, BENIGN, 400, NOSUFFIX, ["dot segment"]),
+    ("encoded-slash", "POST", "/v1.41/containers%2Fcreate?name={name}", JSON,
+     BENIGN, 400, NOSUFFIX, ["percent-encoded"]),
+    ("encoded-slash-lower", "POST", "/v1.41%2fcontainers/create?name={name}",
+     JSON, BENIGN, 400, NOSUFFIX, ["percent-encoded"]),
+    ("trailing-slash", "POST", "/v1.41/containers/create/?name={name}", JSON,
+     BENIGN, 400, NOSUFFIX, ["trailing"]),
+    ("dup-query-name", "POST", "/v1.41/containers/create?name={name}&name=b",
+     JSON, BENIGN, 400, "malformed", ['"name" given twice']),
+    ("dup-query-name-encoded-key", "POST",
+     "/v1.41/containers/create?name={name}&nam%65={name}x", JSON, BENIGN,
+     400, "malformed", ['"name" given twice']),
+    ("semicolon-query", "POST", "/v1.41/containers/create?name={name};x=1",
+     JSON, BENIGN, 400, NOSUFFIX, ["';'"]),
+    # Content types on a JSON route.
+    ("form-body-create", "POST", "/v1.41/containers/create?name={name}",
+     FORM, ("Image=%s" % IMAGE).encode(), 400, "malformed", ["form"]),
+    ("multipart-body-create", "POST", "/v1.41/containers/create?name={name}",
+     MULTI, MULTI_BODY, 400, "malformed", ["form"]),
+    ("no-content-type", "POST", "/v1.41/containers/create?name={name}", [],
+     BENIGN, 400, "malformed", ["Content-Type"]),
+    ("text-plain", "POST", "/v1.41/containers/create?name={name}",
+     [("Content-Type", "text/plain")], BENIGN, 400, "malformed",
+     ["Content-Type"]),
+    ("json-suffix-type", "POST", "/v1.41/containers/create?name={name}",
+     [("Content-Type", "application/jsonx")], BENIGN, 400, "malformed",
+     ["Content-Type"]),
+    # Bodies dindgate must see whatever the framing.
+    ("chunked-privileged", "POST", "/v1.41/containers/create?name={name}",
+     JSON + [("Transfer-Encoding", "chunked")],
+     chunked(json.dumps(hc(Privileged=True)).encode(), 5), 403,
+     HCR + "Privileged", []),
+    ("expect-100-privileged", "POST", "/v1.41/containers/create?name={name}",
+     JSON + [("Expect", "100-continue")],
+     json.dumps(hc(Privileged=True)).encode(), 403, HCR + "Privileged", []),
+    # Start with a body: old APIs applied it as HostConfig.
+    ("start-body", "POST", "/v1.41/containers/{cid}/start", JSON,
+     b'{"Binds":["/:/h"],"Privileged":true}', 403, "containers.start-body",
+     ["body"]),
+    ("start-body-v1.23", "POST", "/v1.23/containers/{cid}/start", JSON,
+     b'{"Binds":["/:/h"],"Privileged":true}', 400, "api-version", ["1.23"]),
+    ("start-body-chunked", "POST", "/v1.41/containers/{cid}/start",
+     JSON + [("Transfer-Encoding", "chunked")],
+     chunked(b'{"Binds":["/:/h"]}'), 403, "containers.start-body", []),
+    ("delete-link", "DELETE", "/v1.41/containers/{cid}?link=1", [], b"", 403,
+     "containers.link", ["link"]),
+    ("delete-link-true", "DELETE", "/v1.41/containers/{cid}?link=True", [],
+     b"", 403, "containers.link", ["link"]),
+    # Build parameters.
+    ("build-network-host", "POST", "/v1.41/build?t={tag}&networkmode=host",
+     TAR, CTX, 403, "build.networkmode", ['"host"']),
+    ("build-network-container", "POST",
+     "/v1.41/build?t={tag}&networkmode=container:dg-other", TAR, CTX, 403,
+     "build.networkmode", ["container:dg-other"]),
+    ("build-remote-http", "POST",
+     "/v1.41/build?t={tag}&remote=http://127.0.0.1:1/ctx.tar", [], b"", 403,
+     "build.remote", ["remote"]),
+    ("build-remote-git", "POST",
+     "/v1.41/build?t={tag}&remote=git://127.0.0.1:1/x.git", [], b"", 403,
+     "build.remote", ["remote"]),
+    ("build-version-2", "POST", "/v1.41/build?t={tag}&version=2", TAR, CTX,
+     403, "build.version", ["BuildKit"]),
+    ("build-session", "POST", "/v1.41/build?t={tag}&session=dgsess", TAR, CTX,
+     403, "build.session", ["session"]),
+    ("build-cgroupparent", "POST", "/v1.41/build?t={tag}&cgroupparent=/",
+     TAR, CTX, 403, "build.cgroupparent", ["cgroupparent"]),
+    ("build-extrahosts", "POST",
+     "/v1.41/build?t={tag}&extrahosts=dg:127.0.0.1", TAR, CTX, 403,
+     "build.extrahosts", ["extra hosts"]),
+    ("build-securityopt", "POST",
+     "/v1.41/build?t={tag}&securityopt=%5B%22seccomp%3Dunconfined%22%5D",
+     TAR, CTX, 403, "build.securityopt", ["security"]),
+    ("build-multipart", "POST", "/v1.41/build?t={tag}", MULTI, MULTI_BODY,
+     400, "malformed", ["form"]),
+    ("build-form", "POST", "/v1.41/build?t={tag}", FORM,
+     b"networkmode=host&remote=http://127.0.0.1:1/x", 400, "malformed",
+     ["form"]),
+    # Percent-encoded query keys: Go's ParseQuery decodes keys as well as
+    # values (verified: /build?remot%65=... makes the engine fetch it).
+    ("build-remote-encoded-key", "POST",
+     "/v1.41/build?t={tag}&remot%65=http://127.0.0.1:1/ctx.tar", [], b"",
+     403, "build.remote", ["remote"]),
+    ("build-network-encoded-key", "POST",
+     "/v1.41/build?t={tag}&network%6dode=dgnonet", TAR, CTX, 403,
+     "build.networkmode", ["dgnonet"]),
+    ("build-version-encoded-key", "POST", "/v1.41/build?t={tag}&versio%6e=2",
+     TAR, CTX, 403, "build.version", ["BuildKit"]),
+    ("delete-link-encoded-key", "DELETE", "/v1.41/containers/{cid}?lin%6b=1",
+     [], b"", 403, "containers.link", ["link"]),
+    # Image import from a URL and form bodies overriding the query.
+    ("import-url", "POST",
+     "/v1.41/images/create?fromSrc=http://127.0.0.1:1/x.tar&repo={tag}", [],
+     b"", 403, "images.import-url", ["URL"]),
+    ("import-url-encoded-key", "POST",
+     "/v1.41/images/create?fromSr%63=http://127.0.0.1:1/x.tar&repo={tag}",
+     [], b"", 403, "images.import-url", ["URL"]),
+    ("import-form-body", "POST",
+     "/v1.41/images/create?fromImage=%s" % IMAGE.split(":")[0] +
+     "&tag=latest", FORM, b"fromSrc=http://127.0.0.1:1/x.tar&repo={tag}",
+     400, "malformed", ["form"]),
+    ("tag-form-body", "POST",
+     "/v1.41/images/%s/tag?repo={tag}&tag=q" % IMAGE, FORM,
+     b"repo={tag}-form&tag=b", 400, "malformed", ["form"]),
+    # Routes the sandbox does not allow.
+    ("swarm-init", "POST", "/v1.41/swarm/init", JSON,
+     b'{"ListenAddr":"127.0.0.1:0","AdvertiseAddr":"dg-no-such-if0"}', 403,
+     "default-deny", ["POST /swarm/init"]),
+    ("services-create", "POST", "/v1.41/services/create", JSON,
+     b'{"Name":"dgsvc"}', 403, "default-deny", ["POST /services/create"]),
+    ("secrets-create", "POST", "/v1.41/secrets/create", JSON,
+     b'{"Name":"dgsec","Data":"eA=="}', 403, "default-deny",
+     ["POST /secrets/create"]),
+    ("plugins-pull", "POST",
+     "/v1.41/plugins/pull?remote=127.0.0.1:1/dg/noplugin", JSON, b"[]", 403,
+     "default-deny", ["POST /plugins/pull"]),
+    ("plugins-privileges", "GET",
+     "/v1.41/plugins/privileges?remote=127.0.0.1:1/dg/noplugin", [], b"",
+     403, "default-deny", ["GET /plugins/privileges"]),
+    ("session", "POST", "/v1.41/session", [], b"", 403, "default-deny",
+     ["POST /session"]),
+    ("session-h2c", "POST", "/v1.41/session", H2C, b"", 403, "upgrade",
+     ["upgrade"]),
+    ("session-unversioned", "POST", "/session", H2C, b"", 400, "api-version",
+     ["unversioned"]),
+    ("grpc", "POST", "/v1.41/grpc", H2C, b"", 403, "upgrade", ["upgrade"]),
+    ("grpc-unversioned", "POST", "/grpc", H2C, b"", 400, "api-version",
+     ["unversioned"]),
+    ("container-update", "POST", "/v1.41/containers/{cid}/update", JSON,
+     b'{"Memory":0,"PidsLimit":-1}', 403, "default-deny",
+     ["POST /containers/{id}/update"]),
+    ("volume-create", "POST", "/v1.41/volumes/create", JSON,
+     json.dumps({"Name": "{tag}", "DriverOpts": {
+         "type": "none", "o": "bind", "device": "/"}}).encode(), 403,
+     "default-deny", ["POST /volumes/create"]),
+    ("auth", "POST", "/v1.41/auth", JSON,
+     b'{"serveraddress":"127.0.0.1:1"}', 403, "default-deny",
+     ["POST /auth"]),
+]
+
+
+@pytest.fixture
+def created(engine, image):
+    """A created, never started, container (made on the engine)."""
+    name = unique("dgp-created")
+    cid = engine.docker("create", "--name", name, "--network", "none", image,
+                        "true").out.strip()
+    yield cid
+    engine.docker("rm", "-f", cid, check=False)
+
+
+def image_exists(eng, ref):
+    import docker
+    try:
+        eng.inspect_image(ref)
+        return True
+    except docker.errors.ImageNotFound:
+        return False
+
+
+@pytest.mark.parametrize("method,target,headers,body,status,rule,words",
+                         [c[1:] for c in REQUEST_REFUSED],
+                         ids=[c[0] for c in REQUEST_REFUSED])
+def test_request_refused_raw(gate, eng, names, created, method, target,
+                             headers, body, status, rule, words):
+    n, tag = names(), unique("dgp-img")
+    fill = {"name": n, "tag": tag, "cid": created}
+    target = target.format(**fill)
+    body = body.replace(b"{tag}", tag.encode())
+    try:
+        with gate.conn() as c:
+            r = c.request(method, target, headers, body)
+            while r.status == 100:          # Expect: 100-continue
+                r = c.read_response(method)
+        check_refusal(r, status, None if rule is NOSUFFIX else rule, words)
+    finally:
+        for ref in (tag, tag + "-form:b"):
+            if image_exists(eng, ref):
+                eng.remove_image(ref, force=True)
+    if rule is NOSUFFIX:
+        # Refused while reading the target: no policy was asked.
+        assert "(policy " not in r.json()["message"]
+    assert not engine_has(eng, n), "the engine created %s" % n
+    assert not image_exists(eng, tag), "the engine made image %s" % tag
+    assert not image_exists(eng, tag + "-form:b")
+    st = eng.inspect_container(created)
+    assert st["State"]["Status"] == "created", st["State"]
+    assert not st["HostConfig"]["Binds"] and not st["HostConfig"]["Privileged"]
+    assert st["HostConfig"]["PidsLimit"] in (None, 0)
+    assert not eng.volumes(filters={"name": tag})["Volumes"]
+
+
+def test_swarm_and_plugins_untouched(gate, engine, eng):
+    """After the refused swarm/plugin requests above (any order): no swarm
+    and no plugin on the engine. Also via the CLI."""
+    r = gate.docker("swarm", "init", "--advertise-addr", "dg-no-such-if0",
+                    "--listen-addr", "127.0.0.1:0", check=False)
+    assert r.returncode != 0
+    assert "dindgate: POST /swarm/init is not allowed (policy sandbox, rule " \
+        "default-deny)" in r.err, r.err
+    r = gate.docker("plugin", "install", "--grant-all-permissions",
+                    "127.0.0.1:1/dg/noplugin", check=False, timeout=30)
+    assert r.returncode != 0
+    assert "dindgate: " in r.err and "(policy sandbox, rule default-deny)" \
+        in r.err, r.err
+    assert eng.info()["Swarm"]["LocalNodeState"] == "inactive"
+    assert eng.plugins() == []
+
+
+def test_build_control_allowed(gate, eng):
+    # The build route and these parameters are allowed: the refusals above
+    # are the parameters' doing.
+    tag = unique("dgp-build")
+    r = gate.http("POST", "/v1.41/build?t=%s&networkmode=none&rm=1" % tag,
+                  TAR, CTX, timeout=120)
+    try:
+        assert r.status == 200, r
+        assert b'"errorDetail"' not in r.body, r.body
+        assert image_exists(eng, tag)
+    finally:
+        if image_exists(eng, tag):
+            eng.remove_image(tag)
