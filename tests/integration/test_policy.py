@@ -1044,3 +1044,134 @@ def test_build_control_allowed(gate, eng):
     finally:
         if image_exists(eng, tag):
             eng.remove_image(tag)
+
+
+# --------------------------------------------------------------------------
+# 1e. body framing and size
+
+def _padded(n):
+    """A benign create body of exactly n bytes."""
+    base = {"Image": IMAGE, "Cmd": ["true"], "Env": ["PAD="]}
+    short = len(json.dumps(base))
+    base["Env"] = ["PAD=" + "x" * (n - short)]
+    b = json.dumps(base).encode()
+    assert len(b) == n
+    return b
+
+
+@pytest.mark.gate(overrides={"limits": {"max_body_bytes": 1024}})
+def test_body_over_limit_413(gate, eng, names):
+    small, big = names(), names()
+    # Just under the limit: created, so the limit is what refuses below.
+    r = create(gate, small, _padded(1000))
+    assert r.status == 201, r
+    assert engine_has(eng, small)
+    for framing in ("content-length", "chunked"):
+        n = names()
+        body = _padded(2000)
+        with gate.conn() as c:
+            if framing == "chunked":
+                r = c.request("POST", "%s/containers/create?name=%s" % (V, n),
+                              JSON + [("Transfer-Encoding", "chunked")],
+                              chunked(body, 300))
+            else:
+                r = c.request("POST", "%s/containers/create?name=%s" % (V, n),
+                              JSON, body)
+            msg = check_refusal(r, 413, None, ["1024 bytes"])
+            assert "larger than" in msg, msg
+        assert not engine_has(eng, n), framing
+    assert not engine_has(eng, big)
+
+
+def _send_raw(gate, data):
+    c = gate.conn()
+    c.send(data)
+    return c
+
+
+def test_cl0_plus_chunked_privileged_refused(gate, eng, names):
+    # CVE-2024-41110's shape: the engine would decode the chunked body.
+    n = names()
+    body = json.dumps(hc(Privileged=True)).encode()
+    head = ("POST %s/containers/create?name=%s HTTP/1.1\r\nHost: dindgate\r\n"
+            "Content-Type: application/json\r\nContent-Length: 0\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n" % (V, n)).encode()
+    with _send_raw(gate, head + chunked(body)) as c:
+        r = c.read_response("POST")
+        check_refusal(r, 400)
+        assert c.at_eof(), "connection still open after a smuggling shape"
+    assert not engine_has(eng, n)
+
+
+def test_cl0_then_pipelined_privileged_refused(gate, eng, names):
+    # Content-Length: 0 and the privileged body right behind it: the bytes
+    # are the next request, and decided as one.
+    a, b = names(), names()
+    first = build_request("POST", "%s/containers/create?name=%s" % (V, a),
+                          JSON + [("Content-Length", "0")])
+    second = build_request("POST", "%s/containers/create?name=%s" % (V, b),
+                           JSON, json.dumps(hc(Privileged=True)))
+    with _send_raw(gate, first + second) as c:
+        r1 = c.read_response("POST")
+        r2 = c.read_response("POST")
+    # The first is an empty create ({}), which the engine refuses itself.
+    assert r1.status >= 400, r1
+    check_refusal(r2, 403, HCR + "Privileged")
+    assert not engine_has(eng, a) and not engine_has(eng, b)
+
+
+def test_refusal_keeps_the_connection(gate, eng, names):
+    # Framing was fine, so after a 403 the same connection goes on.
+    bad, good = names(), names()
+    with gate.conn() as c:
+        r = c.request("POST", "%s/containers/create?name=%s" % (V, bad), JSON,
+                      json.dumps(hc(Binds=["/:/h"])))
+        check_refusal(r, 403, HCR + "Binds")
+        assert c.request("GET", V + "/_ping").status == 200
+        r = c.request("POST", "%s/containers/create?name=%s" % (V, good), JSON,
+                      BENIGN)
+        assert r.status == 201, r
+    assert not engine_has(eng, bad) and engine_has(eng, good)
+
+
+# --------------------------------------------------------------------------
+# 1f. volumes: refused by route in the sandbox, by body where allowed
+
+def test_volume_create_body_checked(gate_factory, eng, tmp_path):
+    import docker
+    pol = sandbox_variant(tmp_path / "volumes.json",
+                          add_routes=["POST /volumes/create"])
+    g = gate_factory(policy=[str(pol)])
+    good, bad = unique("dgp-vol"), unique("dgp-vol")
+    try:
+        cases = [
+            ({"Name": bad, "Driver": "local", "DriverOpts": {
+                "type": "none", "o": "bind", "device": "/"}},
+             "volumes.DriverOpts"),
+            ({"Name": bad, "DriverOpts": {"type": "tmpfs", "device": "tmpfs",
+                                          "o": "size=1m"}},
+             "volumes.DriverOpts"),
+            ({"Name": bad, "driveropts": {"device": "/etc"}},
+             "volumes.DriverOpts"),
+            ({"Name": bad, "Driver": "dgplugin"}, "volumes.Driver"),
+            ({"Name": bad, "ClusterVolumeSpec": {"Group": "x"}},
+             "volumes.ClusterVolumeSpec"),
+            ({"Name": bad, "Frobnicate": 1}, "unknown-field"),
+        ]
+        with g.conn() as c:
+            for body, rule in cases:
+                r = c.request("POST", V + "/volumes/create", JSON,
+                              json.dumps(body))
+                check_refusal(r, 403, rule)
+            r = c.request("POST", V + "/volumes/create", JSON,
+                          json.dumps({"Name": good, "Labels": {"dg": "1"}}))
+            assert r.status == 201, r
+        assert eng.inspect_volume(good)["Options"] in (None, {})
+        with pytest.raises(docker.errors.NotFound):
+            eng.inspect_volume(bad)
+    finally:
+        for v in (good, bad):
+            try:
+                eng.remove_volume(v, force=True)
+            except docker.errors.NotFound:
+                pass
