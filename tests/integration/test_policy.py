@@ -1175,3 +1175,66 @@ def test_volume_create_body_checked(gate_factory, eng, tmp_path):
                 eng.remove_volume(v, force=True)
             except docker.errors.NotFound:
                 pass
+
+
+# --------------------------------------------------------------------------
+# 2. log-only
+
+def test_log_only_rule_lets_cap_add_through(gate_factory, eng, names,
+                                            tmp_path):
+    pol = sandbox_variant(tmp_path / "logonly-rule.json", top={
+        "log_only_rules": ["containers.HostConfig.CapAdd"]})
+    g = gate_factory(policy=[str(pol)])
+    start = g.log_size()
+    n = names()
+    r = g.docker("create", "--name", n, "--cap-add", "NET_ADMIN", IMAGE,
+                 "true", check=False)
+    assert r.returncode == 0, r.err
+    i = eng.inspect_container(n)
+    # (CLI 28 sends it as CAP_NET_ADMIN.)
+    assert [c.upper().replace("CAP_", "") for c in
+            i["HostConfig"]["CapAdd"]] == ["NET_ADMIN"], i["HostConfig"]
+    # The forced defaults still apply to what went through.
+    assert i["HostConfig"]["PidsLimit"] == 512
+    assert i["HostConfig"]["NetworkMode"] == "none"
+    log = gate_log_wait(g, r"log-only", start)
+    assert re.search(r"log-only: would refuse: adding capability NET_ADMIN "
+                     r"is not allowed \(policy sandbox, rule "
+                     r"containers\.HostConfig\.CapAdd\)", log), log
+    # Only that rule is log-only: a sysctl is still refused...
+    other = names()
+    r = g.docker("create", "--name", other, "--sysctl",
+                 "net.ipv4.ip_forward=1", IMAGE, "true", check=False)
+    assert r.returncode != 0
+    assert "(policy sandbox, rule %sSysctls)" % HCR in r.err, r.err
+    assert not engine_has(eng, other)
+    # ...and so is a malformed body.
+    r = create(g, other, hc(**{"Cap" + K + "dd": ["NET_ADMIN"]}))
+    check_refusal(r, 400, "malformed")
+    assert not engine_has(eng, other)
+
+
+def test_log_only_policy_lets_sysctl_through(gate_factory, eng, names,
+                                            tmp_path):
+    pol = sandbox_variant(tmp_path / "logonly-all.json",
+                          top={"log_only": True})
+    g = gate_factory(policy=[str(pol)])
+    start = g.log_size()
+    n = names()
+    # A namespaced sysctl in a container with no network: harmless.
+    r = create(g, n, hc(Sysctls={"net.ipv4.ip_forward": "1"}))
+    assert r.status == 201, r
+    i = eng.inspect_container(n)
+    assert i["HostConfig"]["Sysctls"] == {"net.ipv4.ip_forward": "1"}
+    assert i["HostConfig"]["PidsLimit"] == 512
+    log = gate_log_wait(g, r"log-only", start)
+    assert re.search(r'log-only: would refuse: sysctl "net\.ipv4\.ip_forward" '
+                     r"is not allowed \(policy sandbox, rule "
+                     r"containers\.HostConfig\.Sysctls\)", log), log
+    # Malformed input is never "log-only".
+    bad = names()
+    r = create(g, bad, _raw('{"Image":"IMG","HostConfig":{},"HostConfig":{}}'))
+    check_refusal(r, 400, "malformed")
+    r = create(g, bad, _raw('{"Image":"IMG"} {"HostConfig":{}}'))
+    check_refusal(r, 400, "malformed")
+    assert not engine_has(eng, bad)
