@@ -1238,3 +1238,168 @@ def test_log_only_policy_lets_sysctl_through(gate_factory, eng, names,
     r = create(g, bad, _raw('{"Image":"IMG"} {"HostConfig":{}}'))
     check_refusal(r, 400, "malformed")
     assert not engine_has(eng, bad)
+
+
+# --------------------------------------------------------------------------
+# 3. benign options: let through, and in effect on the engine
+
+MiB = 1 << 20
+
+
+def test_benign_options_cli(gate, eng, names):
+    import docker
+    n, vol = names(), unique("dgp-data")
+    try:
+        gate.docker("create", "--name", n, "-v", vol + ":/data",
+                    "--tmpfs", "/t", "--memory", "64m", "--cap-drop", "ALL",
+                    "--security-opt", "no-new-privileges", "--label", "a=b",
+                    "-e", "X=1", "-u", "1000", "--read-only", IMAGE,
+                    "sh", "-c", "echo $X; id -u; ls /sys/class/net; "
+                    "grep NoNewPrivs /proc/self/status; touch /t/ok; "
+                    "touch /data/ok && echo data-rw; touch /ro 2>/dev/null "
+                    "|| echo rootfs-ro")
+        i = eng.inspect_container(n)
+        h = i["HostConfig"]
+        assert [(m["Type"], m["Name"], m["Destination"]) for m in i["Mounts"]
+                ] == [("volume", vol, "/data")]
+        assert h["Tmpfs"] == {"/t": ""}
+        assert h["Memory"] == 64 * MiB
+        assert h["CapDrop"] in (["ALL"], ["CAP_ALL"]), h["CapDrop"]
+        assert h["SecurityOpt"] == ["no-new-privileges"]
+        assert i["Config"]["Labels"]["a"] == "b"
+        assert "X=1" in i["Config"]["Env"]
+        assert i["Config"]["User"] == "1000"
+        assert h["ReadonlyRootfs"] is True
+        assert h["PidsLimit"] == 512             # forced
+        assert h["NetworkMode"] == "none"        # forced
+        # And the engine runs it that way. The volume is root's: uid 1000
+        # cannot write it, which shows -u took effect as well.
+        r = gate.docker("start", "-a", n)
+        lines = r.out.split()
+        assert lines[:4] == ["1", "1000", "lo", "NoNewPrivs:"], r.out
+        assert "rootfs-ro" in lines and "data-rw" not in lines, r.out
+    finally:
+        try:
+            eng.remove_container(n, force=True)
+        except docker.errors.NotFound:
+            pass
+        eng.remove_volume(vol, force=True)
+
+
+def test_benign_options_docker_py(pyclient, eng, names):
+    import docker
+    n, vol = names(), unique("dgp-data")
+    try:
+        c = pyclient.containers.create(
+            IMAGE, ["true"], name=n, volumes={vol: {"bind": "/data"}},
+            tmpfs={"/t": "size=1m"}, mem_limit="64m", cap_drop=["ALL"],
+            security_opt=["no-new-privileges"], labels={"a": "b"},
+            environment={"X": "1"}, user="1000", read_only=True,
+            auto_remove=True, pids_limit=100)
+        h = eng.inspect_container(c.id)["HostConfig"]
+        assert h["Binds"] == [vol + ":/data:rw"]
+        assert h["Tmpfs"] == {"/t": "size=1m"}
+        assert h["Memory"] == 64 * MiB
+        assert h["CapDrop"] == ["ALL"]
+        assert h["SecurityOpt"] == ["no-new-privileges"]
+        assert h["ReadonlyRootfs"] is True and h["AutoRemove"] is True
+        assert h["PidsLimit"] == 100             # under the cap: kept
+        assert h["NetworkMode"] == "none"
+    finally:
+        try:
+            eng.remove_container(n, force=True)
+        except docker.errors.NotFound:
+            pass
+        eng.remove_volume(vol, force=True)
+
+
+@pytest.mark.parametrize("flags,want", [
+    ([], {"Memory": 1 << 30, "PidsLimit": 512,
+          "SecurityOpt": ["no-new-privileges"], "NetworkMode": "none"}),
+    (["--memory", "2g", "--memory-swap", "-1"],
+     {"Memory": 1 << 30, "MemorySwap": 1 << 30}),
+    (["--memory", "64m", "--pids-limit", "100000"],
+     {"Memory": 64 * MiB, "PidsLimit": 512}),
+    (["--pids-limit", "-1"], {"PidsLimit": 512}),
+    (["--network", "none"], {"NetworkMode": "none"}),
+    (["--network", "default"], {"NetworkMode": "none"}),
+    (["--security-opt", "no-new-privileges:true"],
+     {"SecurityOpt": ["no-new-privileges:true"]}),
+], ids=["forced", "memory-capped", "pids-capped", "pids-unlimited",
+        "network-none", "network-default", "nnp-colon"])
+def test_forced_defaults(gate, eng, names, flags, want):
+    n = names()
+    gate.docker("create", "--name", n, *flags, IMAGE, "true")
+    h = eng.inspect_container(n)["HostConfig"]
+    assert {k: h[k] for k in want} == want
+
+
+def test_plain_run_has_no_network(gate, engine, names):
+    n = names()
+    r = gate.docker("run", "--name", n, IMAGE, "ls", "/sys/class/net")
+    assert r.out.split() == ["lo"]
+    assert engine.docker("inspect", "-f", "{{.HostConfig.NetworkMode}}",
+                         n).out.strip() == "none"
+
+
+def test_run_rm_is_removed(gate, eng, names):
+    n = names()
+    r = gate.docker("run", "--rm", "--name", n, IMAGE, "echo", "gone")
+    assert r.out == "gone\n"
+    wait_for(lambda: not engine_has(eng, n), 10, "--rm to remove " + n)
+
+
+@pytest.mark.parametrize("body", [
+    hc(Frobnicate=0), hc(Frobnicate=None), hc(Frobnicate=""),
+    hc(Frobnicate=[]), hc(Frobnicate={}),
+    dict(hc(), Frobnicate=False),
+    hc(MaskedPaths=None, ReadonlyPaths=None, Privileged=False, CapAdd=None,
+       Binds=[], Devices=[], DeviceCgroupRules=None, PidsLimit=0,
+       MemorySwappiness=-1, ConsoleSize=[0, 0], OomScoreAdj=0),
+], ids=["zero", "null", "empty-string", "empty-list", "empty-object",
+        "top-false", "cli-zero-values"])
+def test_empty_unknown_and_zero_fields_accepted(gate, eng, names, body):
+    n = names()
+    r = create(gate, n, body)
+    assert r.status == 201, r
+    assert engine_has(eng, n)
+
+
+@pytest.mark.parametrize("ctype", ["application/json",
+                                   "Application/JSON; charset=utf-8",
+                                   "application/json;charset=UTF-8"])
+def test_json_content_type_spellings_accepted(gate, eng, names, ctype):
+    n = names()
+    r = create(gate, n, BENIGN, headers=[("Content-Type", ctype)])
+    assert r.status == 201, r
+    assert engine_has(eng, n)
+
+
+def test_api_1_40_gets_private_cgroupns(gate, eng, names):
+    # Before 1.41 an empty CgroupnsMode is the host's on cgroup v1.
+    n = names()
+    r = create(gate, n, BENIGN, version="/v1.40")
+    assert r.status == 201, r
+    assert eng.inspect_container(n)["HostConfig"]["CgroupnsMode"] == "private"
+
+
+def test_named_volume_bind_and_anonymous_volume(gate, eng, names):
+    import docker
+    n, vol = names(), unique("dgp-data")
+    try:
+        r = create(gate, n, dict(hc(Binds=[vol + ":/data:ro", "/anon"],
+                                    Mounts=[{"Type": "tmpfs", "Target": "/t",
+                                             "TmpfsOptions": {
+                                                 "SizeBytes": MiB}}]),
+                                 Volumes={"/anon2": {}}))
+        assert r.status == 201, r
+        i = eng.inspect_container(n)
+        dests = sorted((m["Type"], m["Destination"]) for m in i["Mounts"])
+        assert dests == [("tmpfs", "/t"), ("volume", "/anon"),
+                         ("volume", "/anon2"), ("volume", "/data")], dests
+    finally:
+        try:
+            eng.remove_container(n, force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        eng.remove_volume(vol, force=True)
