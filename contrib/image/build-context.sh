@@ -18,6 +18,8 @@
 #   OUTDIR/rootfs/etc/dindgate/        dindgate.conf and policy/ as
 #                                      `make install` lays them out, and
 #                                      an empty certs/ to mount over
+#   OUTDIR/audit/                      empty: becomes /var/log/dindgate,
+#                                      owned by UID, for an audit volume
 #
 # The binary must be a normal (non-sanitizer) build.  UID defaults to
 # 10001, which contrib/Dockerfile's USER line expects; with -u, pass the
@@ -139,6 +141,7 @@ case $defdir in
 	;;
 esac
 
+mkdir -p "$out/audit"
 cp "$top/contrib/Dockerfile" "$out/Dockerfile"
 
 version=$("$bin" --version 2>/dev/null | sed -n 's/^dindgate //p')
