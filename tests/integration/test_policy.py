@@ -1403,3 +1403,219 @@ def test_named_volume_bind_and_anonymous_volume(gate, eng, names):
         except docker.errors.NotFound:
             pass
         eng.remove_volume(vol, force=True)
+
+
+# --------------------------------------------------------------------------
+# 4. dindgate -t and reload
+
+BROKEN = REPO / "tests" / "data" / "bad-policy" / "every-error.json"
+
+
+def run_check(g):
+    """dindgate -t -c CONF (through DINDGATE_WRAPPER, as the gate runs)."""
+    cmd = g.command()
+    i = cmd.index("-c")
+    cmd = cmd[:i] + ["-t"] + cmd[i:i + 2]
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=str(g.dir), timeout=60)
+
+
+def test_check_good_config(gate_factory):
+    g = gate_factory(start=False)
+    r = run_check(g)
+    assert (r.returncode, r.stdout, r.stderr) == \
+        (0, b"configuration OK\n", b""), r
+
+
+def test_check_broken_policy_golden(gate_factory):
+    g = gate_factory(policy=[str(BROKEN)], start=False)
+    r = run_check(g)
+    assert r.returncode != 0
+    assert r.stdout == b""
+    # The golden file names the policy relative to the repository.
+    got = r.stderr.decode().replace(str(REPO) + "/", "")
+    want = BROKEN.with_suffix(".err").read_text()
+    assert got == want
+    for line in got.splitlines():
+        assert re.match(r"tests/data/bad-policy/every-error\.json:\d+:\d+: "
+                        r"error: ", line), line
+
+
+def test_broken_policy_does_not_start(gate_factory):
+    g = gate_factory(policy=[str(BROKEN)], start=False)
+    p = subprocess.run(g.command(), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, cwd=str(g.dir), timeout=60)
+    assert p.returncode != 0
+    assert b'unknown route "GET /_pnig"; did you mean "GET /_ping"?' \
+        in p.stdout, p.stdout
+
+
+def test_reload_broken_then_changed_policy(gate_factory, tmp_path):
+    pol = sandbox_variant(tmp_path / "policy.json")
+    g = gate_factory(policy=[str(pol)])
+    assert g.http("GET", V + "/info").status == 200
+    # A broken policy: the reload fails, says why, and the old one stays.
+    start = g.log_size()
+    pol.write_text(BROKEN.read_text())
+    g.reload()
+    log = gate_log_wait(g, r"reload failed", start)
+    assert re.search(r'%s:8:5: error: unknown route "GET /_pnig"'
+                     % re.escape(str(pol)), log), log
+    r = g.http("GET", V + "/info")
+    assert r.status == 200, r
+    r = g.http("POST", V + "/swarm/init", JSON,
+               b'{"ListenAddr":"127.0.0.1:0","AdvertiseAddr":"dg-no-such-if0"}')
+    check_refusal(r, 403, "default-deny")
+    # A valid, changed policy: new connections get the new decisions.
+    start = g.log_size()
+    sandbox_variant(pol, drop_routes=["GET /info"])
+    g.reload()
+    gate_log_wait(g, r"reloaded configuration", start)
+    r = g.http("GET", V + "/info")
+    check_refusal(r, 403, "default-deny", ["GET /info"])
+    assert g.http("GET", V + "/version").status == 200
+    r = g.docker("info", check=False)
+    assert r.returncode != 0
+    assert "dindgate: GET /info is not allowed (policy sandbox, rule " \
+        "default-deny)" in r.err, r.err
+    assert g.running()
+
+
+# --------------------------------------------------------------------------
+# 5. dindgate explain: no config, no engine
+
+def test_explain_allowed_create(tmp_path):
+    body = tmp_path / "create.json"
+    body.write_text(json.dumps({"Image": "busybox", "Cmd": ["true"],
+                                "HostConfig": {"Memory": 4 << 30}}))
+    r = run_explain("-p", str(SANDBOX), "-m", "POST", "-b", str(body),
+                    "/v1.41/containers/create?name=x")
+    assert r.returncode == 0, r
+    f = explain_fields(r.stdout)
+    assert f["decision"] == "allow", r.stdout
+    assert f["policy"] == "sandbox"
+    assert re.match(r"sandbox\.json:\d+ POST /containers/create$",
+                    f["rule"]), f
+    assert "Memory=1073741824 (capped)" in f["changes"], f
+    assert "PidsLimit=512" in f["changes"] and \
+        "NetworkMode=none" in f["changes"], f
+    fwd = json.loads(f["forwarded body"])
+    assert fwd["HostConfig"]["Memory"] == 1 << 30
+    assert fwd["HostConfig"]["PidsLimit"] == 512
+    assert fwd["HostConfig"]["NetworkMode"] == "none"
+    assert fwd["HostConfig"]["SecurityOpt"] == ["no-new-privileges"]
+    assert fwd["Image"] == "busybox" and fwd["Cmd"] == ["true"]
+
+
+def test_explain_privileged_create(tmp_path):
+    body = tmp_path / "create.json"
+    body.write_text('{"Image":"busybox","HostConfig":{"privileged":true}}')
+    r = run_explain("-p", str(SANDBOX), "-m", "POST", "-b", str(body),
+                    "/v1.41/containers/create")
+    assert r.returncode == 1, r
+    f = explain_fields(r.stdout)
+    assert f["decision"] == "deny", r.stdout
+    assert f["status"] == "403"
+    assert f["rule"] == "containers.HostConfig.Privileged"
+    assert f["reason"] == ("HostConfig.Privileged is never allowed (policy "
+                           "sandbox, rule containers.HostConfig.Privileged)")
+    assert "forwarded body" not in f
+
+
+@pytest.mark.parametrize("args,rc,decision,rule", [
+    (["-m", "GET", "/v1.41/info"], 0, "allow", None),
+    (["-m", "POST", "/v1.41/swarm/init"], 1, "deny", "default-deny"),
+    (["-m", "POST", "/v1.23/containers/x/start"], 1, "deny", "api-version"),
+    (["-m", "POST", "/v1.41/build?networkmode=host"], 1, "deny",
+     "build.networkmode"),
+    (["-m", "GET", "/v1.41//info"], 1, "deny", "malformed"),
+], ids=["info", "swarm", "old-api", "build-host", "double-slash"])
+def test_explain_routes(args, rc, decision, rule):
+    r = run_explain("-p", str(SANDBOX), *args)
+    assert r.returncode == rc, r
+    f = explain_fields(r.stdout)
+    assert f["decision"] == decision, r.stdout
+    if rule:
+        assert f["rule"] == rule, r.stdout
+
+
+def test_explain_identity_and_broken_policy(tmp_path):
+    a = sandbox_variant(tmp_path / "a.json", name="worker-a",
+                        clients={"cn": ["worker"]})
+    b = sandbox_variant(tmp_path / "b.json", name="worker-b",
+                        clients={"cn": ["worker2"]}, drop_routes=["GET /info"])
+    base = ["-p", str(a), "-p", str(b), "-m", "GET"]
+    r = run_explain(*base, "--cn", "worker", "/v1.41/info")
+    assert r.returncode == 0 and explain_fields(r.stdout)["policy"] == \
+        "worker-a", r
+    r = run_explain(*base, "--cn", "worker2", "/v1.41/info")
+    f = explain_fields(r.stdout)
+    assert r.returncode == 1 and f["policy"] == "worker-b" and \
+        f["rule"] == "default-deny", r
+    r = run_explain(*base, "--cn", "stranger", "/v1.41/_ping")
+    f = explain_fields(r.stdout)
+    assert r.returncode == 1 and f["rule"] == "no-policy", r
+    assert "no policy applies" in f["reason"], r
+    # A broken policy: exit 2, every error on stderr.
+    r = run_explain("-p", str(BROKEN), "/v1.41/_ping")
+    assert r.returncode == 2 and r.stdout == b"", r
+    assert r.stderr.decode().replace(str(REPO) + "/", "") == \
+        BROKEN.with_suffix(".err").read_text()
+
+
+# --------------------------------------------------------------------------
+# 6. which policy applies: the client certificate's identity
+
+def _fingerprint(pki, name):
+    pem = (pki / name / "cert.pem").read_text()
+    import hashlib
+    import ssl
+    return hashlib.sha256(ssl.PEM_cert_to_DER_cert(pem)).hexdigest()
+
+
+def test_policy_by_cn(gate_factory, tmp_path):
+    a = sandbox_variant(tmp_path / "a.json", name="worker-a",
+                        clients={"cn": ["worker"]})
+    b = sandbox_variant(tmp_path / "b.json", name="worker-b",
+                        clients={"cn": ["worker2"]}, drop_routes=["GET /info"])
+    g = gate_factory(policy=[str(a), str(b)])
+    assert g.http("GET", V + "/info", certdir="worker").status == 200
+    r = g.http("GET", V + "/info", certdir="worker2")
+    check_refusal(r, 403, "default-deny", ["GET /info"], policy="worker-b")
+    # Both may do what both policies allow.
+    assert g.http("GET", V + "/version", certdir="worker2").status == 200
+    # (With --format, docker info exits 0 on a server error.)
+    r = g.docker("info", certdir="worker2", check=False)
+    assert r.returncode != 0
+    assert "dindgate: GET /info is not allowed (policy worker-b, rule " \
+        "default-deny)" in r.err, r.err
+    assert g.docker("info", "--format", "{{.ID}}").out.strip()
+
+
+def test_policy_by_sha256(gate_factory, pki, tmp_path):
+    fp = _fingerprint(pki, "worker2")
+    # openssl's spelling (upper case, colons) is accepted too.
+    spelled = ":".join(fp[i:i + 2] for i in range(0, 64, 2)).upper()
+    only = sandbox_variant(tmp_path / "fp.json", name="by-fingerprint",
+                           clients={"sha256": [spelled]})
+    g = gate_factory(policy=[str(only)])
+    assert g.http("GET", V + "/info", certdir="worker2").status == 200
+    r = g.http("GET", V + "/info", certdir="worker")
+    msg = check_refusal(r, 403)
+    assert msg == "dindgate: no policy applies to client CN=worker", msg
+
+
+def test_no_policy_applies(gate_factory, eng, names, tmp_path):
+    nobody = sandbox_variant(tmp_path / "nobody.json", name="nobody",
+                             clients={"cn": ["nobody-has-this-cn"]})
+    g = gate_factory(policy=[str(nobody)])
+    for target in ("/_ping", V + "/_ping", V + "/info"):
+        r = g.http("GET", target)
+        msg = check_refusal(r, 403)
+        assert "no policy applies to client CN=worker" in msg, msg
+    n = names()
+    r = create(g, n, BENIGN)
+    check_refusal(r, 403, None, ["no policy applies"])
+    assert not engine_has(eng, n)
+    r = g.docker("version", "--format", "{{.Server.Version}}", check=False)
+    assert r.returncode != 0 and "dindgate: no policy applies" in r.err, r.err
