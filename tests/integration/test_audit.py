@@ -247,6 +247,7 @@ def test_record_allowed_create_and_inspect(gate_factory, tmp_path, engine,
             r3 = c.request("GET", "/_ping")
             assert r3.status == 200, r3
         # The engine got what the record says: the forced defaults.
+        assert r2.json()["Id"] == cid
         hc = r2.json()["HostConfig"]
         assert (hc["Memory"], hc["PidsLimit"], hc["NetworkMode"]) == \
             (1073741824, 512, "none"), hc
@@ -334,6 +335,25 @@ def test_record_denied_privileged_via_cli(gate_factory, tmp_path, engine,
     recs = requests_of(read_records(g.audit_path))
     pings = [x for x in recs if x["route"] == "/_ping"]
     assert pings and pings[0]["decision"] == "allow"
+
+
+def test_record_denied_keeps_facts(gate_factory, tmp_path, engine, image):
+    # "a short summary of the facts the decision used": a refusal is what
+    # an incident review reads first, so its record says what was asked.
+    g = audit_gate(gate_factory, tmp_path)
+    deny_privileged(g)
+    r = g.http("POST", "/v1.41/containers/create", JSON_CT,
+               create_body(CapAdd=["NET_ADMIN"]))
+    assert r.status == 403, r
+    priv, cap = wait_records(g.audit_path, lambda r: r.get("route") ==
+                             "/containers/create", n=2)
+    assert priv["rule"] == PRIV_RULE and cap["rule"] == CAP_RULE
+    assert "facts" in priv, "denied create: no facts in %r" % priv
+    assert "privileged=true" in priv["facts"].split(), priv
+    assert "image=%s" % image in priv["facts"].split(), priv
+    assert "network=none" in priv["facts"].split(), priv
+    assert "facts" in cap, "denied create: no facts in %r" % cap
+    assert "cap_add=1" in cap["facts"].split(), cap
 
 
 def _log_only_policy(tmp_path):
@@ -740,6 +760,16 @@ def test_unwritable_log_allow_serves(gate_factory, tmp_path):
     log = g.log()
     assert "audit log /dev/full cannot be written" in log, log
     assert "refusing" not in log, log
+
+
+def test_unwritable_log_allow_metric_says_so(gate_factory, tmp_path):
+    # metrics.h: audit_ok is "1: audit log writable". Serving anyway
+    # (on_failure allow) is exactly when an admin needs the alert.
+    g = audit_gate(gate_factory, tmp_path, admin=True,
+                   overrides={"audit": {"path": "/dev/full",
+                                        "on_failure": "allow"}})
+    assert g.http("GET", "/_ping").status == 200
+    assert mval(scrape(g.admin_port), "dindgate_audit_ok") == 0
 
 
 def test_unwritable_log_recovers(gate_factory, tmp_path):
