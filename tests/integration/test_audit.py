@@ -32,9 +32,9 @@ import time
 
 import pytest
 
-from dgtest import (CLEAN_PATH, DIRECT, DOCKER_CLI, IMAGE, REPO, Gate, HTTPConn,
-                    chunked, deep_merge, free_port, run, sha256, unique,
-                    wait_for)
+from dgtest import (CLEAN_PATH, DIRECT, DOCKER_CLI, IMAGE, REPO, Gate,
+                    HTTPConn, build_request, chunked, deep_merge, free_port,
+                    run, sha256, unique, wait_for)
 
 pytestmark = [pytest.mark.skipif(bool(DIRECT), reason="needs dindgate"),
               pytest.mark.gate_only]
@@ -107,8 +107,8 @@ def cert_sha256(pem_path):
     r = subprocess.run(["openssl", "x509", "-in", str(pem_path), "-noout",
                         "-fingerprint", "-sha256"], stdout=subprocess.PIPE,
                        check=True)
-    assert r.stdout.decode().strip().split("=", 1)[1].replace(":", "").lower() \
-        == fp
+    ossl = r.stdout.decode().strip().split("=", 1)[1]
+    assert ossl.replace(":", "").lower() == fp
     return fp
 
 
@@ -562,6 +562,43 @@ def test_n_requests_n_records_concurrently(gate_factory, tmp_path):
     assert v.returncode == 0, v.out + v.err
 
 
+def test_pipelined_requests_each_recorded(gate_factory, tmp_path):
+    g = audit_gate(gate_factory, tmp_path)
+    with g.conn() as c:
+        c.send(build_request("GET", "/_ping") * 5 +
+               build_request("GET", "/v1.41/version"))
+        for _ in range(6):
+            assert c.read_response().status == 200
+    recs = wait_records(g.audit_path, lambda r: r["kind"] == "request", n=6)
+    assert [r["seq"] for r in recs] == [1, 2, 3, 4, 5, 6]
+    assert len({r["conn"] for r in recs}) == 1
+    assert [r["route"] for r in recs] == ["/_ping"] * 5 + ["/version"]
+
+
+def test_body_cut_short_is_not_allowed(gate_factory, tmp_path, engine, image):
+    # A create whose body never arrives was never decided, nor forwarded:
+    # its record must not read "allow" (here: a privileged create).
+    g = audit_gate(gate_factory, tmp_path)
+    name = unique("dg-cut")
+    body = create_body(Privileged=True)
+    c = g.conn()
+    try:
+        c.send(("POST /v1.41/containers/create?name=%s HTTP/1.1\r\n"
+                "Host: dindgate\r\nContent-Type: application/json\r\n"
+                "Content-Length: %d\r\n\r\n" % (name, len(body) + 50))
+               .encode() + body)
+        time.sleep(0.2)
+    finally:
+        c.close()
+    rec = wait_records(g.audit_path, lambda r: r["kind"] == "request")[0]
+    assert name not in engine.container_names()
+    assert rec["route"] == "/containers/create"
+    assert "closed" in rec["outcome"], rec
+    assert "body_sha256" not in rec and rec["bytes_up"] == 0, rec
+    assert rec["decision"] != "allow", rec
+    assert rec["decision"] == "error", rec
+
+
 # --------------------------------------------------------------------------
 # SIGUSR1: reopen after logrotate's rename
 
@@ -772,6 +809,25 @@ def test_unwritable_log_allow_metric_says_so(gate_factory, tmp_path):
     assert mval(scrape(g.admin_port), "dindgate_audit_ok") == 0
 
 
+def test_unwritable_log_allow_recovers(gate_factory, tmp_path):
+    # "allow" serves while the log is broken; once it can be written again
+    # the records must resume (with a visible chain-start), as with "deny".
+    g = audit_gate(gate_factory, tmp_path, name="later/audit.log",
+                   audit={"on_failure": "allow"})
+    assert g.http("GET", "/_ping").status == 200
+    (tmp_path / "later").mkdir()
+    deadline = time.monotonic() + 4
+    while not g.audit_path.exists() and time.monotonic() < deadline:
+        assert g.http("GET", "/_ping").status == 200
+        time.sleep(0.25)
+    assert g.audit_path.exists(), \
+        "records never resumed after the audit log became writable"
+    assert g.http("GET", "/_ping").status == 200
+    recs = wait_records(g.audit_path, lambda r: r["kind"] == "request")
+    assert read_records(g.audit_path)[0]["kind"] == "chain-start"
+    assert recs[-1]["status"] == 200
+
+
 def test_unwritable_log_recovers(gate_factory, tmp_path):
     d = tmp_path / "later"
     g = audit_gate(gate_factory, tmp_path, name="later/audit.log")
@@ -804,8 +860,8 @@ def review_log(gate_factory, tmp_path, engine, image):
     ping(g, 2, certdir="worker2")
     deny_privileged(g)
     deny_privileged(g)
-    r = g.http("POST", "/v1.41/swarm/init", JSON_CT,
-               b'{"ListenAddr":"127.0.0.1:0","AdvertiseAddr":"dg-no-such-if0"}')
+    r = g.http("POST", "/v1.41/swarm/init", JSON_CT, b'{"ListenAddr":'
+               b'"127.0.0.1:0","AdvertiseAddr":"dg-no-such-if0"}')
     assert r.status == 403
     try:
         r = g.http("POST", "/v1.41/containers/create?name=" + name, JSON_CT,
