@@ -1656,17 +1656,36 @@ bq_eval(struct bwalk *w)
 	}
 }
 
-/* Form bodies override the query in Go's ParseForm: never accept them. */
+/*
+ * Form bodies override the query in Go's ParseForm: never accept them.
+ * Go reads the media type as mime.ParseMediaType does: up to the first
+ * ';', then strings.TrimSpace and strings.ToLower, both Unicode-aware.
+ * So "application/x-www-form-urlencoded\t;x=y", a trailing U+00A0, or
+ * "appl\u0130cation/..." (U+0130 lower-cases to 'i') are forms to it;
+ * stopping at ' ' or ';' only let them through with the build query
+ * unchecked.  Refuse non-ASCII media types, trim ASCII white space.
+ */
 static bool
 bw_form_body(struct bwalk *w)
 {
-	const char	*ct = w->f->content_type;
+	const char	*ct = w->f->content_type, *e;
 	size_t		 len = w->f->ctlen, i;
 
 	if (ct == NULL)
 		return false;
-	for (i = 0; i < len && ct[i] != ';' && ct[i] != ' '; i++)
-		;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)ct[i] >= 0x80) {
+			bw_refuse(w, 400, "malformed", "non-ASCII "
+			    "Content-Type");
+			return true;
+		}
+	if ((e = memchr(ct, ';', len)) == NULL)
+		e = ct + len;
+	while (ct < e && isspace((unsigned char)*ct))
+		ct++;
+	while (e > ct && isspace((unsigned char)e[-1]))
+		e--;
+	i = (size_t)(e - ct);
 	if ((i == 33 && strncasecmp(ct, "application/x-www-form-urlencoded",
 	    33) == 0) || (i == 19 && strncasecmp(ct, "multipart/form-data",
 	    19) == 0)) {
