@@ -21,12 +21,11 @@ import json
 import re
 import subprocess
 import tarfile
-import time
 
 import pytest
 
-from dgtest import DIRECT, IMAGE, REPO, Gate, build_request, chunked, \
-    unique, wait_for
+from dgtest import IMAGE, REPO, Gate, build_request, chunked, unique, \
+    wait_for
 
 # Everything here is about dindgate's decisions.
 pytestmark = pytest.mark.gate_only
@@ -892,6 +891,10 @@ REQUEST_REFUSED = [
     ("build-extrahosts", "POST",
      "/v1.41/build?t={tag}&extrahosts=dg:127.0.0.1", TAR, CTX, 403,
      "build.extrahosts", ["extra hosts"]),
+    # extrahosts is multi-valued: the engine uses every value.
+    ("build-extrahosts-second-value", "POST",
+     "/v1.41/build?t={tag}&extrahosts=&extrahosts=dg:127.0.0.1", TAR, CTX,
+     403, "build.extrahosts", ["extra hosts"]),
     ("build-securityopt", "POST",
      "/v1.41/build?t={tag}&securityopt=%5B%22seccomp%3Dunconfined%22%5D",
      TAR, CTX, 403, "build.securityopt", ["security"]),
@@ -923,6 +926,16 @@ REQUEST_REFUSED = [
      "/v1.41/images/create?fromImage=%s" % IMAGE.split(":")[0] +
      "&tag=latest", FORM, b"fromSrc=http://127.0.0.1:1/x.tar&repo={tag}",
      400, "malformed", ["form"]),
+    ("import-form-body-overrides-query", "POST",
+     "/v1.41/images/create?fromSrc=-&repo={tag}", FORM,
+     b"fromSrc=http://127.0.0.1:1/x.tar", 400, "malformed", ["form"]),
+    # Go trims the tab (mime.ParseMediaType) and parses the form body,
+    # whose fromSrc then wins over the query's "-" (verified: the engine
+    # fetches the URL).
+    ("import-form-body-tab-before-params", "POST",
+     "/v1.41/images/create?fromSrc=-&repo={tag}",
+     [("Content-Type", "application/x-www-form-urlencoded\t; charset=utf-8")],
+     b"fromSrc=http://127.0.0.1:1/x.tar", 400, "malformed", ["form"]),
     ("tag-form-body", "POST",
      "/v1.41/images/%s/tag?repo={tag}&tag=q" % IMAGE, FORM,
      b"repo={tag}-form&tag=b", 400, "malformed", ["form"]),
@@ -1012,6 +1025,26 @@ def test_request_refused_raw(gate, eng, names, created, method, target,
     assert not st["HostConfig"]["Binds"] and not st["HostConfig"]["Privileged"]
     assert st["HostConfig"]["PidsLimit"] in (None, 0)
     assert not eng.volumes(filters={"name": tag})["Volumes"]
+
+
+# A %00 in a query value: dindgate reads the decoded value as a C string
+# (so "" here) while Go keeps every byte.
+@pytest.mark.parametrize("method,target,headers,body", [
+    ("POST", "/v1.41/build?t={tag}&extrahosts=%00dg:127.0.0.1", TAR, CTX),
+    ("DELETE", "/v1.41/containers/{cid}?link=%00", [], b""),
+], ids=["build-extrahosts", "delete-link"])
+def test_query_nul_refused(gate, eng, created, method, target, headers,
+                           body):
+    tag = unique("dgp-img")
+    target = target.format(tag=tag, cid=created)
+    try:
+        r = gate.http(method, target, headers, body)
+        assert r.status in (400, 403), "got %d %r" % (r.status, r.body[:600])
+        check_refusal(r, r.status)
+    finally:
+        if image_exists(eng, tag):
+            eng.remove_image(tag, force=True)
+    assert eng.inspect_container(created)["State"]["Status"] == "created"
 
 
 def test_swarm_and_plugins_untouched(gate, engine, eng):
@@ -1463,8 +1496,8 @@ def test_reload_broken_then_changed_policy(gate_factory, tmp_path):
                      % re.escape(str(pol)), log), log
     r = g.http("GET", V + "/info")
     assert r.status == 200, r
-    r = g.http("POST", V + "/swarm/init", JSON,
-               b'{"ListenAddr":"127.0.0.1:0","AdvertiseAddr":"dg-no-such-if0"}')
+    r = g.http("POST", V + "/swarm/init", JSON, b'{"ListenAddr":"127.0.0.1:0",'
+               b'"AdvertiseAddr":"dg-no-such-if0"}')
     check_refusal(r, 403, "default-deny")
     # A valid, changed policy: new connections get the new decisions.
     start = g.log_size()
