@@ -857,6 +857,11 @@ REQUEST_REFUSED = [
     ("expect-100-privileged", "POST", "/v1.41/containers/create?name={name}",
      JSON + [("Expect", "100-continue")],
      json.dumps(hc(Privileged=True)).encode(), 403, HCR + "Privileged", []),
+    # An upgrade on a route that is not a hijack: bytes after the 101
+    # would never be parsed.
+    ("create-with-upgrade", "POST", "/v1.41/containers/create?name={name}",
+     JSON + [("Connection", "Upgrade"), ("Upgrade", "tcp")], BENIGN, 403,
+     "upgrade", ["upgrade"]),
     # Start with a body: old APIs applied it as HostConfig.
     ("start-body", "POST", "/v1.41/containers/{cid}/start", JSON,
      b'{"Binds":["/:/h"],"Privileged":true}', 403, "containers.start-body",
@@ -1208,6 +1213,77 @@ def test_volume_create_body_checked(gate_factory, eng, tmp_path):
                 eng.remove_volume(v, force=True)
             except docker.errors.NotFound:
                 pass
+
+
+# --------------------------------------------------------------------------
+# 1g. container update and network create, where a policy allows them
+
+# Every network body ends in a macvlan on an interface that does not
+# exist: if one got through, the engine fails it without touching the
+# host's interfaces (a bridge network would create one).
+SAFETY_NET = {"Driver": "macvlan", "Options": {"parent": "dg-no-such-if0"}}
+
+
+def _net(**first):
+    body = dict(first)
+    body.update({k: v for k, v in SAFETY_NET.items() if k not in body})
+    return body
+
+
+NETWORK_REFUSED = [
+    (_net(Name="{n}"), "networks.Driver", ['"macvlan"']),
+    (_net(Name="{n}", Driver="ipvlan"), "networks.Driver", ['"ipvlan"']),
+    (_net(Name="{n}", Driver="host"), "networks.Driver", ['"host"']),
+    (_net(Name="{n}", Options={"com.docker.network.bridge.name": "docker0"}),
+     "networks.Options", ["Options"]),
+    (_net(Name="{n}", Attachable=True), "networks.Attachable",
+     ["Attachable"]),
+    (_net(Name="{n}", Ingress=True), "networks.Ingress", ["Ingress"]),
+    (_net(Name="{n}", ConfigOnly=True), "networks.ConfigOnly",
+     ["ConfigOnly"]),
+    (_net(Name="{n}", Scope="swarm"), "networks.Scope", ["Scope"]),
+    (_net(Name="{n}", ConfigFrom={"Network": "dg-other"}),
+     "networks.ConfigFrom", ["ConfigFrom"]),
+    (_net(Name="{n}", IPAM={"Driver": "dgipam"}), "networks.IPAM.Driver",
+     ['"dgipam"']),
+    (_net(Name="{n}", IPAM={"Config": [{"Subnet": "127.0.0.0/8"}]}),
+     "networks.IPAM.Config.Subnet", ["Subnet"]),
+    (_net(Name="{n}", Frobnicate=1), "unknown-field", ["Frobnicate"]),
+]
+
+
+def test_update_and_network_create_checked(gate_factory, eng, created,
+                                           tmp_path):
+    pol = sandbox_variant(tmp_path / "update-net.json", add_routes=[
+        "POST /containers/{id}/update", "POST /networks/create"])
+    g = gate_factory(policy=[str(pol)])
+    net = unique("dgp-net")
+    with g.conn() as c:
+        for body, rule in [
+                ({"Privileged": True}, "unknown-field"),
+                ({"CgroupParent": "/"}, "containers.CgroupParent"),
+                ({"Devices": [{"PathOnHost": "/dev/sda"}]},
+                 "containers.Devices"),
+                ({"OomKillDisable": True}, "containers.OomKillDisable"),
+                ({"CpuRealtimeRuntime": 1}, "containers.CpuRealtimeRuntime"),
+                ({"memory": 1 << 20, "MEMORY": 2 << 20}, "malformed")]:
+            r = c.request("POST", "%s/containers/%s/update" % (V, created),
+                          JSON, json.dumps(body))
+            check_refusal(r, 400 if rule == "malformed" else 403, rule)
+        # Allowed, with the policy's caps forced on what the engine gets.
+        r = c.request("POST", "%s/containers/%s/update" % (V, created), JSON,
+                      json.dumps({"Memory": 4 << 30, "MemorySwap": -1,
+                                  "PidsLimit": -1}))
+        assert r.status == 200, r
+        h = eng.inspect_container(created)["HostConfig"]
+        assert (h["Memory"], h["MemorySwap"], h["PidsLimit"]) == \
+            (1 << 30, 1 << 30, 512), h
+        for body, rule, words in NETWORK_REFUSED:
+            body = json.loads(json.dumps(body).replace("{n}", net))
+            r = c.request("POST", V + "/networks/create", JSON,
+                          json.dumps(body))
+            check_refusal(r, 403, rule, words)
+    assert not eng.networks(names=[net])
 
 
 # --------------------------------------------------------------------------
