@@ -1459,48 +1459,102 @@ bodycheck_needs_body(enum route_id id)
 	}
 }
 
-/* A query parameter, decoded; NULL when absent.  First one wins, as Go. */
-static const char *
-bq_get(const struct facts *f, const char *key, char *buf, size_t len,
-    int *count)
+static int
+bq_hex(char c)
 {
-	const char	*q = f->target ? f->target->query : NULL, *e, *amp, *eq;
-	const char	*vs = NULL, *ve = NULL;
-	size_t		 klen = strlen(key), i, o = 0;
-	unsigned	 x;
-	int		 n = 0;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
-	*count = 0;
-	if (q == NULL)
-		return NULL;
-	for (e = q + f->target->qlen; q < e; q = amp + 1) {
-		if ((amp = memchr(q, '&', (size_t)(e - q))) == NULL)
-			amp = e;
-		eq = memchr(q, '=', (size_t)(amp - q));
-		if ((size_t)((eq ? eq : amp) - q) != klen ||
-		    memcmp(q, key, klen) != 0)
-			continue;
-		if (n++ == 0) {
-			vs = eq ? eq + 1 : amp;
-			ve = amp;
-		}
-	}
-	*count = n;
-	if (vs == NULL)
-		return NULL;
-	/* route.c already refused malformed escapes. */
-	for (i = 0; vs + i < ve && o + 1 < len; i++) {
-		if (vs[i] == '+')
+/*
+ * One key or value of the query, decoded as Go's url.QueryUnescape does:
+ * '+' is a space, %XX the byte (route.c refused malformed escapes).
+ * Returns the length, or -1 when it needs more than size - 1 bytes.
+ */
+static int
+bq_unescape(const char *s, size_t n, char *buf, size_t size)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (o + 1 >= size)
+			return -1;
+		if (s[i] == '+')
 			buf[o++] = ' ';
-		else if (vs[i] == '%' && vs + i + 2 < ve + 1 &&
-		    sscanf(vs + i + 1, "%2x", &x) == 1) {
-			buf[o++] = (char)x;
+		else if (s[i] == '%' && i + 2 < n && bq_hex(s[i + 1]) >= 0 &&
+		    bq_hex(s[i + 2]) >= 0) {
+			buf[o++] = (char)(bq_hex(s[i + 1]) << 4 |
+			    bq_hex(s[i + 2]));
 			i += 2;
 		} else
-			buf[o++] = vs[i];
+			buf[o++] = s[i];
 	}
 	buf[o] = '\0';
-	return buf;
+	return (int)o;
+}
+
+/*
+ * The which'th value of a query parameter, decoded; NULL when absent.
+ * Keys are compared decoded too: ParseQuery decodes them, so
+ * "remot%65=..." is remote to dockerd and comparing raw bytes let such a
+ * key past every rule below.  A value too long for buf is refused rather
+ * than cut (a cut one could match a pattern the whole one does not).
+ * *count is how many values the key has.
+ */
+static const char *
+bq_get_nth(struct bwalk *w, const char *key, int which, char *buf,
+    size_t len, int *count)
+{
+	const struct route_target	*t = w->f->target;
+	const char			*q, *e, *amp, *eq, *res = NULL;
+	char				 k[64];
+	int				 n = 0;
+
+	*count = 0;
+	if (t == NULL || t->query == NULL)
+		return NULL;
+	for (q = t->query, e = q + t->qlen; q < e; q = amp + 1) {
+		if ((amp = memchr(q, '&', (size_t)(e - q))) == NULL)
+			amp = e;
+		if ((eq = memchr(q, '=', (size_t)(amp - q))) == NULL)
+			eq = amp;
+		if (bq_unescape(q, (size_t)(eq - q), k, sizeof(k)) == -1 ||
+		    strcmp(k, key) != 0)
+			continue;
+		if (n++ != which)
+			continue;
+		if (eq < amp)
+			eq++;
+		if (bq_unescape(eq, (size_t)(amp - eq), buf, len) == -1)
+			bw_refuse(w, 400, "malformed", "query parameter \"%s\" "
+			    "is too long", key);
+		else
+			res = buf;
+	}
+	*count = n;
+	return res;
+}
+
+/* The first value, as Go's Form.Get reads it. */
+#define bq_get(w, key, buf, len, count) \
+	bq_get_nth((w), (key), 0, (buf), (len), (count))
+
+/* Does any value of a multi-valued key say something? */
+static bool
+bq_any_set(struct bwalk *w, const char *key, char *buf, size_t len)
+{
+	int	i, n;
+
+	bq_get(w, key, buf, len, &n);
+	for (i = 0; i < n; i++)
+		if (bq_get_nth(w, key, i, buf, len, &n) != NULL && buf[0])
+			return true;
+	return false;
 }
 
 /* httputils.BoolValue: anything but "", 0, no, false, none is true. */
@@ -1525,39 +1579,51 @@ bq_multi(const char *key)
 	return false;
 }
 
-/* Go's ParseQuery keeps the first of two values; others take the last. */
+/*
+ * Go's ParseQuery keeps the first of two values; others take the last.
+ * Keys are compared decoded, as Go compares them.
+ */
 static bool
 bq_dup_keys(struct bwalk *w)
 {
 	const struct route_target	*t = w->f->target;
-	const char			*q, *e, *a, *b, *ea, *eb, *ka, *kb;
-	char				 key[64];
-	size_t				 la, lb;
+	const char			*q, *e, *b, *ea, *eb, *ka, *kb;
+	char				 key[64], other[64];
+	size_t				 i;
 
 	if (t == NULL || t->query == NULL)
 		return false;
 	e = t->query + t->qlen;
+	/* Go keeps a %00 in the value; C strings would end at it. */
+	for (i = 0; i + 2 < t->qlen; i++)
+		if (t->query[i] == '%' && t->query[i + 1] == '0' &&
+		    t->query[i + 2] == '0') {
+			bw_refuse(w, 400, "malformed", "NUL byte in query");
+			return true;
+		}
 	for (q = t->query; q < e; q = ea + 1) {
 		ea = memchr(q, '&', (size_t)(e - q));
 		if (ea == NULL)
 			ea = e;
-		ka = memchr(q, '=', (size_t)(ea - q));
-		la = (size_t)((ka ? ka : ea) - q);
-		a = q;
+		if ((ka = memchr(q, '=', (size_t)(ea - q))) == NULL)
+			ka = ea;
+		if (bq_unescape(q, (size_t)(ka - q), key, sizeof(key)) == -1) {
+			bw_refuse(w, 400, "malformed", "query parameter name "
+			    "too long");
+			return true;
+		}
 		for (b = ea + 1; b < e; b = eb + 1) {
 			eb = memchr(b, '&', (size_t)(e - b));
 			if (eb == NULL)
 				eb = e;
-			kb = memchr(b, '=', (size_t)(eb - b));
-			lb = (size_t)((kb ? kb : eb) - b);
-			if (la == lb && memcmp(a, b, la) == 0) {
-				snprintf(key, sizeof(key), "%.*s", (int)la, a);
-				if (!bq_multi(key)) {
-					bw_refuse(w, 400, "malformed",
-					    "query parameter \"%s\" given "
-					    "twice", key);
-					return true;
-				}
+			if ((kb = memchr(b, '=', (size_t)(eb - b))) == NULL)
+				kb = eb;
+			if (bq_unescape(b, (size_t)(kb - b), other,
+			    sizeof(other)) != -1 && strcmp(key, other) == 0 &&
+			    !bq_multi(key)) {
+				bw_refuse(w, 400, "malformed", "query parameter "
+				    "\"%s\" given twice", key);
+				return true;
 			}
 		}
 	}
@@ -1577,43 +1643,43 @@ bq_eval(struct bwalk *w)
 		return;
 	switch (f->route->id) {
 	case ROUTE_BUILD:
-		if (bq_get(f, "remote", v, sizeof(v), &n) && v[0])
+		if (bq_get(w, "remote", v, sizeof(v), &n) && v[0])
 			/* A URL or git repository fetched by the engine. */
 			bw_refuse(w, 403, "build.remote", "remote build "
 			    "contexts are not allowed");
-		else if (bq_get(f, "networkmode", v, sizeof(v), &n) && v[0] &&
+		else if (bq_get(w, "networkmode", v, sizeof(v), &n) && v[0] &&
 		    strcmp(v, "default") != 0 &&
 		    !bw_in(bp->build_net, bp->nbuildnet, v))
 			bw_refuse(w, 403, "build.networkmode", "build network "
 			    "mode \"%s\" is not allowed", v);
-		else if (bq_get(f, "cgroupparent", v, sizeof(v), &n) && v[0])
+		else if (bq_get(w, "cgroupparent", v, sizeof(v), &n) && v[0])
 			bw_refuse(w, 403, "build.cgroupparent", "build "
 			    "cgroupparent is not allowed");
-		else if (bq_get(f, "extrahosts", v, sizeof(v), &n) && v[0] &&
-		    !bp->build_extra_hosts)
+		else if (!bp->build_extra_hosts &&
+		    bq_any_set(w, "extrahosts", v, sizeof(v)))
 			bw_refuse(w, 403, "build.extrahosts", "build extra "
 			    "hosts are not allowed");
-		else if (bq_get(f, "securityopt", v, sizeof(v), &n) && v[0] &&
+		else if (bq_get(w, "securityopt", v, sizeof(v), &n) && v[0] &&
 		    strcmp(v, "[]") != 0 && strcmp(v, "null") != 0)
 			bw_refuse(w, 403, "build.securityopt", "build security "
 			    "options are not allowed");
-		else if (bq_get(f, "version", v, sizeof(v), &n) && v[0] &&
+		else if (bq_get(w, "version", v, sizeof(v), &n) && v[0] &&
 		    strcmp(v, "1") != 0)
 			/* BuildKit needs /session and grants host networking. */
 			bw_refuse(w, 403, "build.version", "BuildKit builds "
 			    "are not allowed; use the classic builder "
 			    "(DOCKER_BUILDKIT=0)");
-		else if (bq_get(f, "isolation", v, sizeof(v), &n) && v[0] &&
+		else if (bq_get(w, "isolation", v, sizeof(v), &n) && v[0] &&
 		    strcmp(v, "default") != 0)
 			bw_refuse(w, 403, "build.isolation", "build isolation "
 			    "\"%s\" is not allowed", v);
-		else if ((bq_get(f, "session", v, sizeof(v), &n) && v[0]) ||
-		    (bq_get(f, "outputs", v, sizeof(v), &n) && v[0]))
+		else if ((bq_get(w, "session", v, sizeof(v), &n) && v[0]) ||
+		    (bq_get(w, "outputs", v, sizeof(v), &n) && v[0]))
 			bw_refuse(w, 403, "build.session", "BuildKit sessions "
 			    "and outputs are not allowed");
 		break;
 	case ROUTE_IMAGE_CREATE:
-		if (bq_get(f, "fromSrc", v, sizeof(v), &n) != NULL) {
+		if (bq_get(w, "fromSrc", v, sizeof(v), &n) != NULL) {
 			if (strcmp(v, "-") != 0)
 				/* The engine would fetch the URL itself. */
 				bw_refuse(w, 403, "images.import-url",
@@ -1622,7 +1688,7 @@ bq_eval(struct bwalk *w)
 			else if (!bp->import_body)
 				bw_refuse(w, 403, "images.import", "importing "
 				    "images is not allowed");
-		} else if (bq_get(f, "fromImage", v, sizeof(v), &n) != NULL) {
+		} else if (bq_get(w, "fromImage", v, sizeof(v), &n) != NULL) {
 			if (!bw_match_any(bp->pull, bp->npull, v))
 				bw_refuse(w, 403, "images.pull", "pulling "
 				    "\"%s\" is not allowed", v);
@@ -1633,19 +1699,19 @@ bq_eval(struct bwalk *w)
 		if (f->has_body)
 			bw_refuse(w, 403, "containers.start-body", "a body on "
 			    "container start is not allowed");
-		else if (bq_get(f, "checkpoint", v, sizeof(v), &n) ||
-		    bq_get(f, "checkpoint-dir", v, sizeof(v), &n))
+		else if (bq_get(w, "checkpoint", v, sizeof(v), &n) ||
+		    bq_get(w, "checkpoint-dir", v, sizeof(v), &n))
 			bw_refuse(w, 403, "containers.checkpoint",
 			    "checkpoints are not allowed");
 		break;
 	case ROUTE_CONTAINER_DELETE:
 		/* link=1 makes the name a link, not the container. */
-		if (bq_bool(bq_get(f, "link", v, sizeof(v), &n)))
+		if (bq_bool(bq_get(w, "link", v, sizeof(v), &n)))
 			bw_refuse(w, 403, "containers.link", "removing links "
 			    "is not allowed");
 		break;
 	case ROUTE_CONTAINER_TOP:
-		if (bq_get(f, "ps_args", v, sizeof(v), &n) &&
+		if (bq_get(w, "ps_args", v, sizeof(v), &n) &&
 		    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
 		    "WXYZ0123456789 ,=-") != strlen(v))
 			bw_refuse(w, 403, "containers.top", "ps_args may hold "
