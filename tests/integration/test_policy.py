@@ -10,10 +10,12 @@ socket must show that nothing was created. Benign options must get
 through and be in effect on the engine's inspect.
 
 Safety: nothing here deliberately creates a privileged container, a host
-bind mount or a host namespace. Requests that must be refused use unique
-names, are only ever *created* (never started), and whatever a bypass
-might have created is removed through the engine's socket afterwards.
-Log-only tests use NET_ADMIN and a namespaced sysctl only.
+bind mount or a host namespace. Containers that must be refused use unique
+names and are only ever *created* (never started); refused execs run
+`true`; refused builds have no RUN step and network bodies end in a
+macvlan on a missing interface; whatever a bypass might have created is
+removed through the engine's socket afterwards. Log-only tests use
+NET_ADMIN and a namespaced sysctl only.
 """
 
 import io
@@ -715,6 +717,14 @@ def test_exec_control_benign_is_created(gate, eng, victim):
                   json.dumps({"Cmd": ["true"], "AttachStdout": True}))
     assert r.status == 201, r
     assert r.json()["Id"] in exec_ids(eng, victim) - before
+
+
+def test_exec_benign_options_cli(gate, eng, victim):
+    # The CLI's exec body, with a working directory, env and the default
+    # user: allowed.
+    r = gate.docker("exec", "-w", "/bin", "-e", "DG=1", victim, "sh", "-c",
+                    "echo $DG; pwd")
+    assert r.out.split() == ["1", "/bin"]
 
 
 EXEC_REFUSED = [
