@@ -1679,20 +1679,24 @@ bq_eval(struct bwalk *w)
 			    "and outputs are not allowed");
 		break;
 	case ROUTE_IMAGE_CREATE:
-		if (bq_get(w, "fromSrc", v, sizeof(v), &n) != NULL) {
-			if (strcmp(v, "-") != 0)
-				/* The engine would fetch the URL itself. */
-				bw_refuse(w, 403, "images.import-url",
-				    "importing an image from a URL is not "
-				    "allowed");
-			else if (!bp->import_body)
-				bw_refuse(w, 403, "images.import", "importing "
-				    "images is not allowed");
-		} else if (bq_get(w, "fromImage", v, sizeof(v), &n) != NULL) {
+		/*
+		 * dockerd pulls whenever fromImage is set, whatever fromSrc
+		 * says, and imports fromSrc otherwise: a URL unless "-", and
+		 * "http://" when absent.  Looking at fromSrc first let
+		 * "fromSrc=-&fromImage=x" pull x past the pull patterns.
+		 */
+		if (bq_get(w, "fromImage", v, sizeof(v), &n) != NULL && v[0]) {
 			if (!bw_match_any(bp->pull, bp->npull, v))
 				bw_refuse(w, 403, "images.pull", "pulling "
 				    "\"%s\" is not allowed", v);
-		}
+		} else if (bq_get(w, "fromSrc", v, sizeof(v), &n) == NULL ||
+		    strcmp(v, "-") != 0)
+			/* The engine would fetch the URL itself. */
+			bw_refuse(w, 403, "images.import-url", "importing an "
+			    "image from a URL is not allowed");
+		else if (!bp->import_body)
+			bw_refuse(w, 403, "images.import", "importing images "
+			    "is not allowed");
 		break;
 	case ROUTE_CONTAINER_START:
 		/* Old APIs applied a HostConfig sent with start: never. */
