@@ -154,6 +154,32 @@ def test_pipelined_with_denied_middle(gate, engine):
                          "{{.Swarm.LocalNodeState}}").out.strip() == "inactive"
 
 
+@pytest.mark.gate_only
+def test_pipelined_inspected_and_denied_chunked(gate, engine, image):
+    # A body dindgate buffers to inspect, then a denied chunked upload, in
+    # one send with requests before and after them.
+    name = unique("dg-pib")
+    body = json.dumps({"Image": image, "Cmd": ["true"],
+                       "HostConfig": {"NetworkMode": "none"}}).encode()
+    try:
+        with gate.conn() as c:
+            c.send(build_request("POST", "/v1.41/containers/create?name=" +
+                                 name, [JSON_CT], body) +
+                   build_request("GET", "/v1.41/containers/%s/json" % name) +
+                   build_request("POST", "/v1.41/swarm/init",
+                                 [JSON_CT, ("Transfer-Encoding", "chunked")],
+                                 chunked(SWARM_BODY, 5)) +
+                   build_request("DELETE", "/v1.41/containers/" + name))
+            got = [c.read_response(m) for m in ("POST", "GET", "POST",
+                                                 "DELETE")]
+            assert [r.status for r in got] == [201, 200, 403, 204], got
+            assert got[1].json()["Name"] == "/" + name
+            assert c.request("GET", "/_ping").body == b"OK"
+    finally:
+        engine.docker("rm", "-f", name, check=False)
+    assert name not in engine.container_names()
+
+
 def test_pipelined_bodiless_answers(gate, engine, image):
     # HEAD, 204, 304 and a GET, all in one send: each answer without a body
     # must end exactly at its head for the next one to parse.
@@ -258,6 +284,36 @@ def test_expect_continue_inspected_body(gate, engine, image):
         assert r.status == 201, r
     try:
         assert name in engine.container_names()
+    finally:
+        engine.docker("rm", "-f", name, check=False)
+
+
+def test_expect_continue_without_body(gate):
+    # Nothing to continue: the final answer comes with no 100 before it.
+    with gate.conn() as c:
+        r = c.request("GET", "/_ping", [("Expect", "100-continue"),
+                                        ("Content-Length", "0")])
+        assert (r.status, r.body) == (200, b"OK"), r
+        assert c.buf == b""
+        assert c.request("GET", "/_ping").body == b"OK"
+
+
+def test_expect_continue_body_sent_with_head(gate, engine, image):
+    # A client that does not wait for the 100 (curl after 1 s, say).
+    name = unique("dg-eb")
+    body = json.dumps({"Image": image, "Cmd": ["true"],
+                       "HostConfig": {"NetworkMode": "none"}}).encode()
+    try:
+        with gate.conn() as c:
+            c.send(build_request("POST", "/v1.41/containers/create?name=" +
+                                 name, [JSON_CT, ("Expect", "100-continue")],
+                                 body))
+            r = c.read_response("POST")
+            if r.status == 100:
+                r = c.read_response("POST")
+            assert r.status == 201, r
+            assert c.request("DELETE", "/v1.41/containers/" +
+                             name).status == 204
     finally:
         engine.docker("rm", "-f", name, check=False)
 
@@ -564,6 +620,57 @@ def test_short_timeouts_spare_streams_and_tunnels(gate_factory, engine, image):
 
 
 # --------------------------------------------------------------------------
+# a client that leaves mid-exchange never leaves a half-used engine
+# connection in the pool
+
+def _small_window_conn(gate):
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    raw.settimeout(15)
+    raw.connect(("127.0.0.1", gate.port))
+    return HTTPConn(gate.ssl_context().wrap_socket(
+        raw, server_hostname="localhost"))
+
+
+def _versions_ok(gate, n):
+    for _ in range(n):
+        r = gate.http("GET", "/v1.41/version")
+        assert r.status == 200 and r.json()["ApiVersion"], r
+
+
+def test_client_gone_mid_response(gate, engine, image):
+    cid = engine.docker("run", "-d", *NONE, image, "sh", "-c",
+                        "head -c 8000000 /dev/zero | tr '\\0' x | "
+                        "fold -w 1000").out.strip()
+    try:
+        engine.docker("wait", cid)
+        for _ in range(3):
+            c = _small_window_conn(gate)
+            c.send(build_request("GET", "/v1.41/containers/%s/logs?stdout=1"
+                                 % cid))
+            got = 0
+            while got < 100000:
+                got += len(c.sock.recv(65536))
+            c.close()
+            _versions_ok(gate, 4)
+    finally:
+        engine.docker("rm", "-f", cid, check=False)
+
+
+def test_client_gone_mid_upload(gate, sleeper):
+    for _ in range(3):
+        c = gate.conn()
+        c.send(build_request("PUT", "/v1.41/containers/%s/archive?path=/tmp"
+                             % sleeper,
+                             [("Content-Type", "application/x-tar"),
+                              ("Content-Length", str(1 << 20))]) +
+               b"\0" * 100000)
+        time.sleep(0.1)
+        c.close()
+        _versions_ok(gate, 4)
+
+
+# --------------------------------------------------------------------------
 # the connection bound
 
 @pytest.mark.gate_only
@@ -783,6 +890,48 @@ def test_sigterm_drains_a_run(gate_factory, engine, image):
     assert "still busy" not in g.log()
 
 
+@pytest.mark.gate_only
+@needs_process
+def test_sigterm_answers_a_head_in_progress(gate_factory):
+    g = gate_factory(overrides={"timeouts": {"shutdown": 5}})
+    c = g.conn()
+    try:
+        c.send(b"GET /_ping HTTP/1.1\r\n")
+        time.sleep(0.2)
+        g.signal(signal.SIGTERM)
+        g.deliberately_stopped = True
+        time.sleep(0.3)
+        c.send(b"Host: dindgate\r\n\r\n")
+        r = c.read_response()
+        assert (r.status, r.body) == (200, b"OK"), r
+        assert r.header("Connection") == "close", r.head
+        assert c.at_eof()
+    finally:
+        c.close()
+    assert g.proc.wait(5) == 0
+
+
+@pytest.mark.gate_only
+@needs_process
+def test_sigterm_inflight_answer_says_close(gate_factory, engine, sleeper):
+    g = gate_factory(overrides={"timeouts": {"shutdown": 10}})
+    c = g.conn()
+    try:
+        # sh as PID 1 ignores SIGTERM: the stop takes t=1 s.
+        c.send(build_request("POST", "/v1.41/containers/%s/stop?t=1"
+                             % sleeper))
+        time.sleep(0.3)
+        g.signal(signal.SIGTERM)
+        g.deliberately_stopped = True
+        r = c.read_response("POST")
+        assert r.status == 204, r
+        assert r.header("Connection") == "close", r.head
+        assert c.at_eof()
+    finally:
+        c.close()
+    assert g.proc.wait(5) == 0
+
+
 # --------------------------------------------------------------------------
 # reload keeps streams in flight
 
@@ -831,6 +980,43 @@ def test_reload_keeps_open_stream(gate_factory, engine, image, tmp_path):
         engine.docker("rm", "-f", cid, check=False)
     assert p.returncode == 0, err
     assert got + out == b"one\ntwo\n"
+
+
+@pytest.mark.gate_only
+@needs_process
+def test_reload_applies_to_next_request_on_open_connection(gate_factory,
+                                                         tmp_path):
+    # "Requests in flight finish under what they started with": a request
+    # that starts after the reload, on a keep-alive connection opened
+    # before it, is not in flight. Workers (docker-py's pool, a busy CLI)
+    # keep connections open indefinitely; a tightened policy must reach
+    # them too.
+    import docker
+    policy = write_policy(tmp_path / "p.json")
+    g = gate_factory(policy=[str(policy)])
+    client = g.pyclient()
+    c = g.conn()
+    try:
+        assert c.request("GET", "/v1.41/info").status == 200
+        assert client.info()["ID"]
+        start = g.log_size()
+        write_policy(policy, drop=["GET /info"])
+        g.reload()
+        wait_for(lambda: "reloaded configuration" in g.log(start), 5,
+                 "the reload")
+        assert g.http("GET", "/v1.41/info").status == 403   # new connection
+        raw = c.request("GET", "/v1.41/info").status         # old connection
+        try:
+            client.info()
+            py = 200
+        except docker.errors.APIError as e:
+            py = e.status_code
+    finally:
+        c.close()
+        client.close()
+    assert (raw, py) == (403, 403), \
+        "GET /info after the reload on connections opened before it: " \
+        "raw %d, docker-py %d" % (raw, py)
 
 
 # --------------------------------------------------------------------------
