@@ -741,9 +741,13 @@ bw_volume_name_ok(const char *s)
 	return true;
 }
 
-/* Bind options: propagation that shares mounts back is never allowed. */
+/*
+ * Bind options: propagation that shares mounts back is never allowed.
+ * z/Z relabel the source for SELinux: a named volume's own directory is
+ * the client's (the CLI's "-v vol:/d:z"), a host path is not.
+ */
 static bool
-bw_bind_opts(const char *opts, bool *ro, const char **bad)
+bw_bind_opts(const char *opts, bool named, bool *ro, const char **bad)
 {
 	char	buf[128], *tok, *save;
 
@@ -760,8 +764,11 @@ bw_bind_opts(const char *opts, bool *ro, const char **bad)
 		else if (strcmp(tok, "rw") == 0 || strcmp(tok, "nocopy") == 0 ||
 		    strcmp(tok, "private") == 0 || strcmp(tok, "rprivate") == 0)
 			continue;
+		else if (named && (strcmp(tok, "z") == 0 ||
+		    strcmp(tok, "Z") == 0))
+			continue;
 		else {
-			/* z/Z relabel host files; shared/slave propagate. */
+			/* z/Z on host files; shared/slave propagate. */
 			*bad = opts;
 			return false;
 		}
@@ -804,7 +811,8 @@ bw_binds(struct bwalk *w, const struct jnode *n, const char *path,
 			continue;
 		}
 		ro = false;
-		if (np == 3 && !bw_bind_opts(parts[2], &ro, &bad)) {
+		if (np == 3 && !bw_bind_opts(parts[2], parts[0][0] != '/', &ro,
+		    &bad)) {
 			bw_refuse(w, 403, rule, "%s option \"%s\" is not "
 			    "allowed", path, bad);
 			continue;
