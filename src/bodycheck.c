@@ -2177,7 +2177,8 @@ static void
 bp_force(struct bpload *l, struct body_policy *bp, const struct jnode *f)
 {
 	const struct jnode	*n, *e;
-	size_t			 len;
+	size_t			 len, i;
+	char			 cap[64];
 
 	if (!jsondoc_expect(f, JT_OBJECT, "force", l->file, l->d))
 		return;
@@ -2208,6 +2209,16 @@ bp_force(struct bpload *l, struct body_policy *bp, const struct jnode *f)
 		n = jsondoc_get(f, "cap_keep");
 		diag_add(l->d, l->file, n->line, n->col, "force.cap_keep "
 		    "needs force.cap_drop_all");
+	}
+	/* What cap_keep adds back is CapAdd the client never asked for. */
+	for (i = 0; i < bp->nkeep; i++) {
+		bw_cap_canon(bp->f_cap_keep[i], cap, sizeof(cap));
+		if (strcmp(cap, "ALL") == 0 || strcmp(cap, "SYS_ADMIN") == 0) {
+			n = jsondoc_get(f, "cap_keep");
+			diag_add(l->d, l->file, n->line, n->col, "capability "
+			    "%s cannot be kept: it is root on the engine's "
+			    "host", cap);
+		}
 	}
 	bp_bool(l, f, "read_only_rootfs", "force.read_only_rootfs",
 	    &bp->f_ro_rootfs);
