@@ -2227,9 +2227,15 @@ bp_force(struct bpload *l, struct body_policy *bp, const struct jnode *f)
 		bp->f_labels = calloc(n->nchild + 1, sizeof(char *));
 		for (e = n->child; e && bp->f_labels; e = e->next) {
 			if (!jsondoc_expect(e, JT_STRING, "a label value",
-			    l->file, l->d) || e->key[0] == '\0' ||
-			    strchr(e->key, '=') != NULL)
+			    l->file, l->d))
 				continue;
+			/* Skipping it silently would leave the label unforced. */
+			if (e->key[0] == '\0' || strchr(e->key, '=') != NULL) {
+				diag_add(l->d, l->file, e->kline, e->kcol,
+				    "force.labels key \"%s\" must be non-empty "
+				    "and without '='", e->key);
+				continue;
+			}
 			len = strlen(e->key) + strlen(e->v.s) + 2;
 			if ((bp->f_labels[bp->nlabels] = malloc(len)) != NULL)
 				snprintf(bp->f_labels[bp->nlabels++], len,
