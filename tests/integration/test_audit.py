@@ -171,12 +171,18 @@ def scrape(port):
     r = admin_get(port, "/metrics")
     assert r.status == 200, r
     assert r.header("Content-Type").startswith("text/plain"), r.headers
-    out = {}
+    out, types = {}, {}
     for ln in r.body.decode().splitlines():
+        if ln.startswith("# TYPE "):
+            _, _, fam, typ = ln.split()
+            types[fam] = typ
         if not ln or ln.startswith("#"):
             continue
         m = re.match(r"^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$", ln)
         assert m, "not a metric line: %r" % ln
+        fam = re.sub(r"_(bucket|sum|count)$", "", m.group(1)) \
+            if m.group(1) not in types else m.group(1)
+        assert fam in types, "no # TYPE before %r" % ln
         labels = tuple(sorted(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"',
                                          m.group(2) or "")))
         out[(m.group(1), labels)] = float(m.group(3))
@@ -627,6 +633,15 @@ def test_sigusr1_reopen(gate_factory, tmp_path):
         assert "chain intact" in v.out
     v = dindgate("audit", "verify", rotated, g.audit_path)
     assert v.out.startswith("%d records verified" % (len(old) + 5)), v.out
+    # SIGUSR1 without a rename: a second chain in the same file.
+    g.signal(signal.SIGUSR1)
+    ping(g)
+    recs = wait_records(g.audit_path, lambda r: True, n=7)
+    assert [r["kind"] for r in recs] == ["chain-start"] + ["request"] * 4 + \
+        ["chain-start", "request"], recs
+    assert recs[5]["note"] == "reopen" and recs[5]["prev"] == ZERO
+    v = dindgate("audit", "verify", g.audit_path)
+    assert v.returncode == 0, v.out
 
 
 def test_reload_new_path_starts_a_chain(gate_factory, tmp_path):
@@ -816,7 +831,7 @@ def test_unwritable_log_allow_recovers(gate_factory, tmp_path):
                    audit={"on_failure": "allow"})
     assert g.http("GET", "/_ping").status == 200
     (tmp_path / "later").mkdir()
-    deadline = time.monotonic() + 4
+    deadline = time.monotonic() + 2.5   # "deny" retries every second
     while not g.audit_path.exists() and time.monotonic() < deadline:
         assert g.http("GET", "/_ping").status == 200
         time.sleep(0.25)
@@ -1119,8 +1134,12 @@ def test_metrics_match_requests(gate_factory, tmp_path):
     for _ in range(n_swarm):
         r = g.http("POST", "/v1.41/swarm/init", JSON_CT, b"{}")
         assert r.status == 403
-    wait_records(g.audit_path, lambda r: r["kind"] == "request",
-                 n=n_ping + n_priv + n_swarm)
+    assert g.http("GET", "/v1.41/dg-no-such/route").status == 403
+    recs = wait_records(g.audit_path, lambda r: r["kind"] == "request",
+                        n=n_ping + n_priv + n_swarm + 1)
+    unknown = recs[-1]
+    assert unknown["rule"] == "unknown-route" and "route" not in unknown
+    assert unknown["decision"] == "deny" and unknown["status"] == 403
     after = scrape(g.admin_port)
 
     def d(name, **labels):
@@ -1133,14 +1152,19 @@ def test_metrics_match_requests(gate_factory, tmp_path):
              decision="deny") == n_swarm
     assert d("dindgate_requests_total", method="POST",
              route="/containers/create", decision="allow") == 0
+    assert sum(v for (k, lb), v in after.items()
+               if k == "dindgate_requests_total" and
+               dict(lb)["route"] == "unknown" and
+               dict(lb)["decision"] == "deny") == 1
+    n_all = n_ping + n_priv + n_swarm + 1
     total = sum(v for (k, _), v in after.items()
                 if k == "dindgate_requests_total")
-    assert total == n_ping + n_priv + n_swarm
+    assert total == n_all
+    assert d("dindgate_rule_total", rule="unknown-route") == 1
     assert d("dindgate_rule_total", rule=PRIV_RULE) == n_priv
     assert d("dindgate_rule_total", rule=policy_line("GET /_ping")) == n_ping
-    assert d("dindgate_own_seconds_count") == n_ping + n_priv + n_swarm
-    assert d("dindgate_own_seconds_bucket", le="+Inf") == \
-        n_ping + n_priv + n_swarm
+    assert d("dindgate_own_seconds_count") == n_all
+    assert d("dindgate_own_seconds_bucket", le="+Inf") == n_all
     assert d("dindgate_bytes_total", direction="up") > 0
     assert d("dindgate_bytes_total", direction="down") > 0
     recs = requests_of(read_records(g.audit_path))
