@@ -1453,6 +1453,64 @@ def test_forced_defaults(gate, eng, names, flags, want):
     assert {k: h[k] for k in want} == want
 
 
+# Flags a worker's scripts use, grouped: `docker create` must succeed.
+BENIGN_CLI = {
+    "mounts": ["--mount", "type=volume,src={vol},dst=/data,volume-nocopy,"
+               "volume-label=a=b", "--mount", "type=volume,dst=/anon",
+               "--mount", "type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1777",
+               "--mount", "type=volume,src={vol},dst=/ro,readonly"],
+    "volumes": ["-v", "{vol}:/data:nocopy", "-v", "/anon", "--volume-driver",
+                "local", "--tmpfs", "/run:rw,size=1m,mode=1777",
+                "--read-only"],
+    "process": ["--init", "--restart", "on-failure:3", "--stop-signal",
+                "SIGINT", "--stop-timeout", "3", "--health-cmd", "true",
+                "--health-interval", "5s", "-t", "-i", "--entrypoint", "sh",
+                "-w", "/tmp", "-u", "nobody:nogroup", "--group-add", "0",
+                "--label-file", "/dev/null", "--expose", "80"],
+    "names": ["--dns", "127.0.0.1", "--dns-search", "x", "--dns-option",
+              "ndots:1", "--add-host", "x:127.0.0.1", "--hostname", "h",
+              "--domainname", "d", "--network", "none"],
+    "resources": ["--shm-size", "64m", "--cpus", "0.5", "--cpu-shares",
+                  "512", "--cpuset-cpus", "0", "--memory-reservation", "32m",
+                  "--memory", "64m", "--memory-swap", "128m",
+                  "--memory-swappiness", "0", "--blkio-weight", "500",
+                  "--pids-limit", "100", "--oom-score-adj", "500"],
+    "cpu-quota": ["--cpu-period", "100000", "--cpu-quota", "50000"],
+    "logs-json": ["--log-driver", "json-file", "--log-opt", "max-size=1m",
+                  "--log-opt", "max-file=2"],
+    "logs-local": ["--log-driver", "local", "--log-opt", "max-size=1m",
+                   "--log-opt", "compress=true"],
+    "logs-none": ["--log-driver", "none"],
+    "isolation": ["--ipc", "shareable", "--cgroupns", "private",
+                  "--cap-drop", "NET_RAW", "--privileged=false",
+                  "--security-opt", "no-new-privileges=true", "--runtime",
+                  "runc", "--isolation", "default", "--pull", "never"],
+    "ipc-private": ["--ipc", "private"],
+    "ipc-none": ["--ipc", "none"],
+}
+
+
+@pytest.mark.parametrize("group", sorted(BENIGN_CLI))
+def test_benign_cli_flags_accepted(gate, eng, names, group):
+    import docker
+    n, vol = names(), unique("dgp-data")
+    flags = [f.replace("{vol}", vol) for f in BENIGN_CLI[group]]
+    try:
+        r = gate.docker("create", "--name", n, *flags, IMAGE, "true",
+                        check=False)
+        assert r.returncode == 0, r.err
+        assert engine_has(eng, n)
+    finally:
+        try:
+            eng.remove_container(n, force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        try:
+            eng.remove_volume(vol, force=True)
+        except docker.errors.NotFound:
+            pass
+
+
 def test_plain_run_has_no_network(gate, engine, names):
     n = names()
     r = gate.docker("run", "--name", n, IMAGE, "ls", "/sys/class/net")
