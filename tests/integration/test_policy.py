@@ -1127,6 +1127,8 @@ def test_body_over_limit_413(gate, eng, names):
                               JSON, body)
             msg = check_refusal(r, 413, None, ["1024 bytes"])
             assert "larger than" in msg, msg
+            # The refused upload was drained: the connection goes on.
+            assert c.request("GET", V + "/_ping").status == 200
         assert not engine_has(eng, n), framing
     assert not engine_has(eng, big)
 
