@@ -756,6 +756,46 @@ def test_descriptor_exhaustion(gate_factory):
             c.close()
 
 
+@pytest.mark.gate_only
+@needs_process
+def test_descriptor_exhaustion_new_engine_connection(gate_factory):
+    # No idle engine connections kept: the request on the held connection
+    # needs a new one while dindgate has no descriptor left. It must get an
+    # answer (502/503) in bounded time, not hang.
+    g = gate_factory(overrides={"limits": {"max_idle_upstream": 0},
+                                "timeouts": {"handshake": 3,
+                                             "upstream_connect": 1,
+                                             "shutdown": 2}})
+    held = g.conn(timeout=4)
+    assert held.request("GET", "/_ping").status == 200
+    subprocess.run(["prlimit", "--nofile=30:30", "--pid", str(g.proc.pid)],
+                   check=True)
+    socks = []
+    try:
+        for _ in range(40):
+            socks.append(socket.create_connection(("127.0.0.1", g.port),
+                                                  timeout=5))
+        wait_for(lambda: "pausing" in g.log(), 5,
+                 "dindgate to log that accepting pauses")
+        t0 = time.monotonic()
+        try:
+            r = held.request("GET", "/_ping")
+        except (socket.timeout, TimeoutError):
+            r = None
+        took = time.monotonic() - t0
+    finally:
+        for s in socks:
+            s.close()
+        held.close()
+    assert r is not None, "no answer in %.1f s while out of descriptors " \
+        "(the request needs a new engine connection)" % took
+    assert r.status in (502, 503), r
+    assert r.json()["message"].startswith("dindgate: "), r.body
+    assert g.running()
+    wait_for(lambda: g.http("GET", "/_ping", timeout=3).status == 200, 10,
+             "dindgate to serve again")
+
+
 # --------------------------------------------------------------------------
 # a unix socket listener
 
@@ -828,11 +868,12 @@ def test_unix_listener(gate_factory, tmp_path, image):
 # --------------------------------------------------------------------------
 # a unix socket upstream
 
+UNIX_UP = {"server_name": None, "ca": None, "cert": None, "key": None}
+
 @pytest.mark.gate_only
 def test_unix_upstream(gate_factory, engine, image):
-    g = gate_factory(overrides={"upstream": {
-        "address": "unix://" + engine.sock, "server_name": None,
-        "ca": None, "cert": None, "key": None}})
+    g = gate_factory(overrides={
+        "upstream": dict(UNIX_UP, address="unix://" + engine.sock)})
     r = g.docker("run", "--rm", *NONE, image, "sh", "-c", "echo via-unix")
     assert r.out == "via-unix\n"
     data = os.urandom(1 << 20)
@@ -843,6 +884,34 @@ def test_unix_upstream(gate_factory, engine, image):
     with g.conn() as c:
         for _ in range(3):
             assert c.request("GET", "/_ping").body == b"OK"
+
+
+@pytest.mark.gate_only
+@pytest.mark.parametrize("kind", ["refused", "missing"])
+def test_unix_upstream_down_502(gate_factory, tmp_path, kind):
+    # The engine down behind a unix upstream. A stopped dockerd removes its
+    # socket ("missing": connect() fails with ENOENT); a crashed one leaves
+    # it behind ("refused": ECONNREFUSED). Either way: a 502, promptly.
+    path = str(tmp_path / "engine.sock")
+    if kind == "refused":
+        s = socket.socket(socket.AF_UNIX)
+        s.bind(path)
+        s.close()
+    g = gate_factory(overrides={
+        "upstream": dict(UNIX_UP, address="unix://" + path),
+        "timeouts": {"upstream_connect": 1, "shutdown": 2}})
+    t0 = time.monotonic()
+    try:
+        r = g.http("GET", "/_ping", timeout=3)
+    except (socket.timeout, TimeoutError):
+        r = None
+    took = time.monotonic() - t0
+    assert r is not None, "no answer in %.1f s with the engine's socket %s" \
+        % (took, kind)
+    assert r.status == 502, r
+    assert r.header("Content-Type") == "application/json"
+    assert r.json()["message"].startswith("dindgate: "), r.body
+    assert took < 3, took
 
 
 # --------------------------------------------------------------------------
