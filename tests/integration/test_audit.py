@@ -23,6 +23,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import ssl
@@ -670,6 +671,41 @@ def test_reload_new_path_starts_a_chain(gate_factory, tmp_path):
     for f in (g.audit_path, new):
         v = dindgate("audit", "verify", f)
         assert v.returncode == 0, v.out
+
+
+@pytest.mark.skipif(not shutil.which("logrotate", path=CLEAN_PATH),
+                    reason="logrotate not installed")
+def test_contrib_logrotate(gate_factory, tmp_path):
+    # The shipped configuration, pointed at this gate: no record lost, the
+    # new file starts a chain, both verify.
+    g = audit_gate(gate_factory, tmp_path)
+    ping(g, 3)
+    wait_records(g.audit_path, lambda r: r["kind"] == "request", n=3)
+    text = (REPO / "contrib" / "logrotate").read_text()
+    assert "/var/log/dindgate/audit.log {" in text
+    assert not re.search(r"^\s*copytruncate", text, re.M)
+    text = text.replace("/var/log/dindgate/audit.log", str(g.audit_path))
+    # No dindgate user here, and no systemd: signal this gate by pid.
+    text = re.sub(r"^\s*su .*$", "", text, flags=re.M)
+    text = re.sub(r"^(\s*create \d+).*$", r"\1", text, flags=re.M)
+    text, n = re.subn(r"^\s*systemctl kill .*USR1.*$",
+                      "\tkill -USR1 %d" % g.proc.pid, text, flags=re.M)
+    assert n == 1, text
+    conf = tmp_path / "logrotate.conf"
+    conf.write_text(text)
+    run(["logrotate", "-f", "-s", str(tmp_path / "state"), str(conf)],
+        {"PATH": CLEAN_PATH}, timeout=30)
+    rotated = [p for p in tmp_path.iterdir()
+               if p.name.startswith("audit.log-")]
+    assert len(rotated) == 1, list(tmp_path.iterdir())
+    assert not rotated[0].name.endswith(".gz")      # delaycompress
+    wait_records(g.audit_path, lambda r: r.get("note") == "reopen")
+    ping(g, 2)
+    new = wait_records(g.audit_path, lambda r: r["kind"] == "request", n=2)
+    assert len(new) == 2
+    assert len(requests_of(read_records(rotated[0]))) == 3
+    v = dindgate("audit", "verify", rotated[0], g.audit_path)
+    assert v.returncode == 0, v.out + v.err
 
 
 # --------------------------------------------------------------------------
