@@ -159,6 +159,13 @@ tlsctx_server_new(const struct config *c, struct diag *d)
 	SSL_CTX_set_alpn_select_cb(ctx, tlsctx_alpn_select_cb, NULL);
 	SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"dindgate",
 	    8);
+	/*
+	 * No resumption toward workers: every docker command is a new process
+	 * with no session cache, so tickets and cached sessions would only
+	 * cost CPU per handshake and memory per connection.
+	 */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
 	return ctx;
 fail:
 	SSL_CTX_free(ctx);
