@@ -71,7 +71,7 @@ admin_health_result(struct admin_conn *c, bool up, const char *why)
 
 	n = snprintf(buf, sizeof(buf), "{\"status\":\"%s\",\"engine\":\"%s\","
 	    "\"audit\":\"%s\"%s%s%s}\n", up && audit_may_serve() ? "ok" :
-	    "fail", up ? "up" : "down", audit_may_serve() ? "ok" : "fail",
+	    "fail", up ? "up" : "down", audit_is_ok() ? "ok" : "fail",
 	    why ? ",\"error\":\"" : "", why ? why : "", why ? "\"" : "");
 	admin_reply(c, up && audit_may_serve() ? 200 : 503,
 	    "application/json", buf, (size_t)n);
@@ -136,7 +136,7 @@ admin_metrics(struct admin_conn *c)
 			g.streams++;
 	}
 	g.idle_upstream = upstream_pool_idle(c->px->gen->pool);
-	g.audit_ok = audit_may_serve();
+	g.audit_ok = audit_is_ok();
 	if ((text = metrics_format(&g, &len)) == NULL) {
 		admin_reply(c, 503, "text/plain", "out of memory\n", 14);
 		return;

@@ -110,8 +110,40 @@ audit_start_chain(const char *why)
 	r.kind = AUDIT_CHAIN_START;
 	gettimeofday(&r.time, NULL);
 	r.note = why;
-	memcpy(audit.prev, AUDIT_ZERO_HASH, sizeof(audit.prev));
+	/*
+	 * The new chain names the last hash we wrote (or found at the end
+	 * of the file), so records cut from the end of a rotated file show
+	 * as a broken link; all zeros only when nothing came before.
+	 */
 	return audit_emit_line(&r);
+}
+
+/* The hash on the last line of an existing file, to continue from. */
+static void
+audit_last_hash(const char *path)
+{
+	char	buf[4096], *p;
+	int	fd;
+	off_t	end;
+	ssize_t	n;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	if (end > 0) {
+		off_t start = end > (off_t)sizeof(buf) - 1 ?
+		    end - (off_t)sizeof(buf) + 1 : 0;
+
+		n = pread(fd, buf, sizeof(buf) - 1, start);
+		if (n > 0) {
+			buf[n] = '\0';
+			if ((p = strstr(buf + (n > 80 ? n - 80 : 0),
+			    ",\"hash\":\"")) != NULL && strlen(p + 9) >= 64)
+				snprintf(audit.prev, sizeof(audit.prev),
+				    "%.64s", p + 9);
+		}
+	}
+	close(fd);
 }
 
 static int
@@ -119,6 +151,7 @@ audit_open_fd(const char *why)
 {
 	if (audit.fd >= 0)
 		close(audit.fd);
+	audit_last_hash(audit.path);
 	audit.fd = open(audit.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0640);
 	audit.last_try = time(NULL);
@@ -175,14 +208,20 @@ audit_close(void)
 }
 
 bool
+audit_is_ok(void)
+{
+	return audit.path == NULL || !audit.failed;
+}
+
+bool
 audit_may_serve(void)
 {
-	if (audit.path == NULL || !audit.failed || !audit.deny_on_failure)
+	if (audit.path == NULL || !audit.failed)
 		return true;
 	/* Try again now and then: a full disk may have been cleared. */
 	if (time(NULL) - audit.last_try >= AUDIT_RETRY_SEC)
 		audit_open_fd("recovered after write errors");
-	return !audit.failed;
+	return !audit.failed || !audit.deny_on_failure;
 }
 
 int

@@ -25,6 +25,8 @@ void	audit_close(void);
  * and the rule is to deny; a reopen is tried first.
  */
 bool	audit_may_serve(void);
+/* Is the audit log (if any) currently writable? */
+bool	audit_is_ok(void);
 /* Write one record; 0, or -1 (the failure rule then applies). */
 int	audit_emit(const struct audit_rec *);
 /* The path of the open audit file, or NULL. */

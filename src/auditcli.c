@@ -272,8 +272,14 @@ averify_line(const char *file, unsigned long lineno, char *line, size_t len,
 		printf("%s:%lu: hash mismatch: the record was changed\n", file,
 		    lineno);
 	else if (kind && strcmp(kind, "chain-start") == 0) {
-		*started = 1;
-		rc = 0;
+		/* A new chain names the last hash before it, if it knew one. */
+		if (prev[0] && p && strcmp(p, prev) != 0 && strspn(p, "0") != 64)
+			printf("%s:%lu: broken link: records before this "
+			    "chain-start are missing\n", file, lineno);
+		else {
+			*started = 1;
+			rc = 0;
+		}
 	} else if (!*started)
 		printf("%s:%lu: the chain does not begin with a chain-start "
 		    "record: records are missing before this one\n", file,
@@ -299,6 +305,7 @@ averify(int argc, char *argv[])
 	unsigned long	 lineno, total = 0;
 	int		 i, bad = 0, started;
 
+	prev[0] = '\0';
 	if (argc < 2) {
 		fprintf(stderr, "usage: dindgate audit verify FILE...\n");
 		return 2;
@@ -310,9 +317,9 @@ averify(int argc, char *argv[])
 			bad = 1;
 			continue;
 		}
+		/* Files in the order given: a chain may continue into the next. */
 		lineno = 0;
 		started = 0;
-		prev[0] = '\0';
 		while (!bad && (n = getline(&line, &cap, in.fp)) > 0) {
 			lineno++;
 			if (line[n - 1] == '\n')

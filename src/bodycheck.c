@@ -368,6 +368,14 @@ static const struct bfield network_fields[] = {
 };
 static const struct bschema network_schema = { "", network_fields };
 
+static const struct bfield netconnect_fields[] = {
+	F("Container", BT_STRING, BC_SAFE),
+	FS("EndpointConfig", BT_OBJECT, BC_SAFE, endpoint_schema),
+	F("Force", BT_BOOL, BC_SAFE),
+	FEND
+};
+static const struct bschema netconnect_schema = { "", netconnect_fields };
+
 /* Walk state for one body. */
 struct bwalk {
 	const struct body_policy	*bp;
@@ -660,6 +668,11 @@ bw_object(struct bwalk *w, struct jnode *obj, const struct bschema *sc,
 			    bw_type_name(f->type));
 			return;
 		}
+		/* A field that must be empty is refused by its own rule. */
+		if (f->check == BC_EMPTY) {
+			bw_check(w, c, f, sub);
+			continue;
+		}
 		bw_descend(w, c, f, sub);
 		if (!w->refused)
 			bw_check(w, c, f, sub);
@@ -912,6 +925,41 @@ bw_cap_canon(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
+/*
+ * --cap-drop ALL --cap-add CHOWN: giving back a capability the engine
+ * grants by default, after dropping it, adds nothing.
+ */
+static bool
+bw_cap_readded(const struct jnode *capadd, const char *cap)
+{
+	static const char *const dflt[] = { "CHOWN", "DAC_OVERRIDE", "FSETID",
+	    "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID", "SETFCAP",
+	    "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL",
+	    "AUDIT_WRITE", NULL };
+	const struct jnode	*drop, *c;
+	const char *const	*d;
+	char			 name[64];
+
+	for (d = dflt; *d; d++)
+		if (strcmp(*d, cap) == 0)
+			break;
+	if (*d == NULL || capadd->parent == NULL ||
+	    (drop = jsondoc_get(capadd->parent, "CapDrop")) == NULL)
+		return false;
+	if (drop->type == JT_STRING) {
+		bw_cap_canon(drop->v.s, name, sizeof(name));
+		return strcmp(name, "ALL") == 0 || strcmp(name, cap) == 0;
+	}
+	for (c = drop->type == JT_ARRAY ? drop->child : NULL; c; c = c->next) {
+		if (c->type != JT_STRING)
+			continue;
+		bw_cap_canon(c->v.s, name, sizeof(name));
+		if (strcmp(name, "ALL") == 0 || strcmp(name, cap) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 bw_capadd(struct bwalk *w, const struct jnode *n, const char *path,
     const char *rule)
@@ -932,7 +980,7 @@ bw_capadd(struct bwalk *w, const struct jnode *n, const char *path,
 			return;
 		}
 		bw_cap_canon(c->v.s, cap, sizeof(cap));
-		ok = false;
+		ok = bw_cap_readded(n, cap);
 		for (i = 0; i < w->bp->ncap && strcmp(cap, "ALL") != 0; i++)
 			if (strcmp(w->bp->cap_add[i], cap) == 0)
 				ok = true;
@@ -1058,6 +1106,47 @@ bw_endpoints(struct bwalk *w, const struct jnode *n, const char *rule)
 	}
 }
 
+/* Go's path.Clean, as the engine applies it to paths it is given. */
+static void
+bw_clean_path(const char *in, char *out, size_t len)
+{
+	size_t	o = 0, seg;
+	const char *p = in, *e;
+
+	if (len < 2) {
+		if (len)
+			out[0] = '\0';
+		return;
+	}
+	out[o++] = '/';
+	while (*p) {
+		while (*p == '/')
+			p++;
+		for (e = p; *e && *e != '/'; e++)
+			;
+		seg = (size_t)(e - p);
+		if (seg == 0 || (seg == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (seg == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 1 && out[o - 1] != '/')
+				o--;
+			if (o > 1)
+				o--;
+			while (o > 1 && out[o - 1] != '/')
+				o--;
+		} else if (o + seg + 1 < len) {
+			if (out[o - 1] != '/')
+				out[o++] = '/';
+			memcpy(out + o, p, seg);
+			o += seg;
+		}
+		p = e;
+	}
+	if (o > 1 && out[o - 1] == '/')
+		o--;
+	out[o] = '\0';
+}
+
 /* Apply the check of field f to its (type-checked) value n. */
 static void
 bw_check(struct bwalk *w, struct jnode *n, const struct bfield *f,
@@ -1068,7 +1157,7 @@ bw_check(struct bwalk *w, struct jnode *n, const struct bfield *f,
 	static const char *const pid_ok[] = { "", NULL };
 	static const char *const iso_ok[] = { "", "default", NULL };
 	const struct jnode	*c;
-	char			 rule[200];
+	char			 rule[200], clean[1024];
 
 	if (n->type == JT_NULL && f->check != BC_NULL_ONLY)
 		return;
@@ -1096,9 +1185,14 @@ bw_check(struct bwalk *w, struct jnode *n, const struct bfield *f,
 			    n->v.s);
 		break;
 	case BC_WORKDIR:
-		/* runc CVE-2024-21626: /proc/self/fd/N reached the host. */
-		if (strncmp(n->v.s, "/proc", 5) == 0 && (n->v.s[5] == '\0' ||
-		    n->v.s[5] == '/'))
+		/*
+		 * runc CVE-2024-21626: /proc/self/fd/N reached the host.  The
+		 * engine cleans the path first (/./proc, //proc, /x/../proc),
+		 * so we check the cleaned form.
+		 */
+		bw_clean_path(n->v.s, clean, sizeof(clean));
+		if (strncmp(clean, "/proc", 5) == 0 && (clean[5] == '\0' ||
+		    clean[5] == '/'))
 			bw_refuse(w, 403, rule, "%s under /proc is not "
 			    "allowed", path);
 		break;
@@ -1292,6 +1386,16 @@ bw_force_resources(struct bwalk *w, struct jnode *hc)
 			    "capped");
 	}
 	if (bp->f_nano_cpus > 0) {
+		/*
+		 * dockerd refuses NanoCpus together with a quota, and a quota
+		 * would otherwise escape the cap: ask for --cpus instead.
+		 */
+		if (bw_int(hc, "CpuQuota") != 0 || bw_int(hc, "CpuPeriod") != 0) {
+			bw_refuse(w, 403, "containers.HostConfig.CpuQuota",
+			    "CpuQuota/CpuPeriod cannot be combined with the "
+			    "policy's CPU limit; use --cpus");
+			return;
+		}
 		v = bw_int(hc, "NanoCpus");
 		if (v <= 0 || v > bp->f_nano_cpus)
 			bw_set_int(w, hc, "NanoCpus", bp->f_nano_cpus,
@@ -1438,8 +1542,11 @@ bw_summary(struct bwalk *w, const struct jnode *root)
 
 	if ((n = jsondoc_get(root, "Image")) && n->type == JT_STRING)
 		bw_appendf(f, sz, "image=%s ", n->v.s);
-	if (hc == NULL)
+	if (hc == NULL) {
+		if (f[0] && f[strlen(f) - 1] == ' ')
+			f[strlen(f) - 1] = '\0';
 		return;
+	}
 	if ((n = jsondoc_get(hc, "NetworkMode")) && n->type == JT_STRING)
 		bw_appendf(f, sz, "network=%s ", n->v.s);
 	if ((n = jsondoc_get(hc, "Binds")) && n->type == JT_ARRAY)
@@ -1450,6 +1557,8 @@ bw_summary(struct bwalk *w, const struct jnode *root)
 		bw_appendf(f, sz, "cap_add=%zu ", n->nchild);
 	if ((n = jsondoc_get(hc, "Privileged")) && n->type == JT_BOOL)
 		bw_appendf(f, sz, "privileged=%s ", n->v.b ? "true" : "false");
+	if (f[0] && f[strlen(f) - 1] == ' ')
+		f[strlen(f) - 1] = '\0';
 }
 
 bool
@@ -1461,6 +1570,8 @@ bodycheck_needs_body(enum route_id id)
 	case ROUTE_EXEC_CREATE:
 	case ROUTE_VOLUME_CREATE:
 	case ROUTE_NETWORK_CREATE:
+	case ROUTE_NETWORK_CONNECT:
+	case ROUTE_NETWORK_DISCONNECT:
 		return true;
 	default:
 		return false;
@@ -1806,6 +1917,8 @@ bw_schema_for(enum route_id id)
 	case ROUTE_EXEC_CREATE: return &exec_schema;
 	case ROUTE_VOLUME_CREATE: return &volume_schema;
 	case ROUTE_NETWORK_CREATE: return &network_schema;
+	case ROUTE_NETWORK_CONNECT:
+	case ROUTE_NETWORK_DISCONNECT: return &netconnect_schema;
 	default: return NULL;
 	}
 }
@@ -1849,8 +1962,9 @@ bw_body(struct bwalk *w)
 		bw_force_create(w, root);
 	else if (!w->refused && w->f->route->id == ROUTE_CONTAINER_UPDATE)
 		bw_force_resources(w, root);
+	/* The audit record says what was looked at, refused or not. */
+	bw_summary(w, root);
 	if (!w->refused) {
-		bw_summary(w, root);
 		if (jsondoc_gen(root, &w->d->body, &w->d->bodylen) == -1)
 			bw_refuse(w, 500, "internal", "cannot serialise body");
 	}

@@ -203,9 +203,13 @@ jb_key(void *ctx, const unsigned char *s, size_t len)
 	}
 	for (c = b->cur->child; c != NULL; c = c->next)
 		if (strcmp(c->key, b->pending_key) == 0) {
-			diag_add(b->diag, b->file, b->tline, b->tcol,
-			    "duplicate key \"%s\" (first at line %u)",
-			    b->pending_key, c->kline);
+			if (c->kline)
+				diag_add(b->diag, b->file, b->tline, b->tcol,
+				    "duplicate key \"%s\" (first at line %u)",
+				    b->pending_key, c->kline);
+			else
+				diag_add(b->diag, b->file, b->tline, b->tcol,
+				    "duplicate key \"%s\"", b->pending_key);
 			b->failed = 1;
 		}
 	return 1;

@@ -160,6 +160,27 @@ policy_clients_load(struct policy *p, const struct jnode *n, struct diag *d)
 		    "unix_uid lists");
 }
 
+/*
+ * Routes whose bodies carry their own mounts, capabilities or remote
+ * addresses (swarm, services, plugins) or that open tunnels nobody parses
+ * (BuildKit): allowing them would bypass every container check.
+ */
+static bool
+policy_route_unsafe(enum route_id id)
+{
+	switch (id) {
+	case ROUTE_SWARM_INIT: case ROUTE_SWARM_JOIN: case ROUTE_SWARM_UPDATE:
+	case ROUTE_SERVICE_CREATE: case ROUTE_SERVICE_UPDATE:
+	case ROUTE_PLUGIN_PULL: case ROUTE_PLUGIN_UPGRADE:
+	case ROUTE_PLUGIN_SET: case ROUTE_PLUGIN_CREATE:
+	case ROUTE_PLUGIN_ENABLE: case ROUTE_NODE_UPDATE:
+	case ROUTE_SESSION: case ROUTE_GRPC: case ROUTE_CHECKPOINT_CREATE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* "routes": ["GET /_ping", "POST /containers/{id}/start", ...] */
 static void
 policy_routes_load(struct policy *p, const struct jnode *n, struct diag *d)
@@ -183,6 +204,12 @@ policy_routes_load(struct policy *p, const struct jnode *n, struct diag *d)
 				diag_add(d, p->file, e->line, e->col,
 				    "unknown route \"%s\" (write METHOD "
 				    "/template, e.g. \"GET /_ping\")", e->v.s);
+			continue;
+		}
+		if (policy_route_unsafe(r->id)) {
+			diag_add(d, p->file, e->line, e->col, "route \"%s\" "
+			    "cannot be allowed: dindgate cannot check what its "
+			    "body makes the engine do", e->v.s);
 			continue;
 		}
 		if (p->route_line[r->id] != 0) {

@@ -35,7 +35,9 @@ record_decision(const struct request *r)
 		return r->dec.status >= 500 ? "error" : "deny";
 	if (r->dec.verdict == DECISION_LOG_ONLY)
 		return "log-only-deny";
-	if (r->route == NULL)
+	/* Never decided (the body never came) or never sent: not allowed. */
+	if (r->route == NULL || r->dec.verdict == DECISION_NEED_BODY ||
+	    r->dec.rule[0] == '\0')
 		return "error";
 	return "allow";
 }

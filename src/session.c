@@ -495,6 +495,17 @@ session_begin_request(struct session *s, size_t headlen)
 	size_t			 nh = s->scan.lines + 1, sz;
 	const char		*err;
 
+	/*
+	 * A reload applies to the next request, also on a connection that
+	 * was open before it: a busy worker's keep-alive connection would
+	 * otherwise keep an old policy for ever.  What is in flight keeps
+	 * the generation it started with.
+	 */
+	if (s->gen != s->px->gen) {
+		generation_unref(s->gen);
+		s->gen = generation_ref(s->px->gen);
+		c = s->gen->conf;
+	}
 	sz = sizeof(*r) + 2 * (headlen + 1) + nh * sizeof(*hdrs);
 	if ((r = calloc(1, sz)) == NULL) {
 		session_close(s, "out of memory");
@@ -707,7 +718,10 @@ session_get_up(struct session *s)
 
 	up = upstream_get(s->gen->pool, session_up_ready_cb, s, &ready);
 	if (up == NULL) {
-		session_refuse(s, 502, "cannot reach the engine", false);
+		metrics_upstream_error();
+		snprintf(s->req->dec.rule, sizeof(s->req->dec.rule),
+		    "upstream");
+		session_refuse(s, 502, "cannot connect to the engine", false);
 		return;
 	}
 	if (ready) {

@@ -244,10 +244,19 @@ upstream_connect(struct upstream_pool *p, upstream_cb cb, void *arg)
 		tv.tv_usec = (g->conf->t_upstream_connect % 1000) * 1000;
 		bufferevent_set_timeouts(c->bev, &tv, &tv);
 	}
-	/* Failures are reported through the (deferred) event callback. */
+	/*
+	 * Most failures arrive through the (deferred) event callback, but
+	 * libevent returns -1 without one when socket() fails (descriptors
+	 * run out) or connect() fails at once (a unix socket that is gone):
+	 * the caller must answer 502 itself then.
+	 */
 	errno = 0;
-	(void)bufferevent_socket_connect(c->bev,
-	    (struct sockaddr *)&g->up_addr, (int)g->up_addrlen);
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&g->up_addr,
+	    (int)g->up_addrlen) == -1) {
+		log_warn("upstream: cannot connect to %s", g->conf->upstream.text);
+		upstream_free(c);
+		return NULL;
+	}
 	return c;
 fail:
 	tlsctx_log_errors("upstream: cannot set up connection");

@@ -621,11 +621,13 @@ def test_sigusr1_reopen(gate_factory, tmp_path):
     wait_for(g.audit_path.exists, 5, "a new audit file after SIGUSR1")
     new = wait_records(g.audit_path, lambda r: True)
     assert new[0]["kind"] == "chain-start" and new[0]["note"] == "reopen"
-    assert new[0]["prev"] == ZERO
+    # The new chain names the last record of the rotated file, so records
+    # cut from the end of that file show as a broken link.
+    old = read_records(rotated)
+    assert new[0]["prev"] == old[-1]["hash"]
     ping(g, 4)
     new = wait_records(g.audit_path, lambda r: r["kind"] == "request", n=4)
     assert len(new) == 4
-    old = read_records(rotated)
     assert len(requests_of(old)) == 3 and old[0]["note"] == "start"
     assert "audit log reopened" in g.log()
     for files in ([rotated], [g.audit_path], [rotated, g.audit_path]):
@@ -640,7 +642,12 @@ def test_sigusr1_reopen(gate_factory, tmp_path):
     recs = wait_records(g.audit_path, lambda r: True, n=7)
     assert [r["kind"] for r in recs] == ["chain-start"] + ["request"] * 4 + \
         ["chain-start", "request"], recs
-    assert recs[5]["note"] == "reopen" and recs[5]["prev"] == ZERO
+    assert recs[5]["note"] == "reopen" and recs[5]["prev"] == recs[4]["hash"]
+    # Cutting the tail of the rotated file is now visible across files.
+    lines = rotated.read_text().splitlines(True)
+    rotated.write_text("".join(lines[:-1]))
+    v = dindgate("audit", "verify", rotated, g.audit_path)
+    assert v.returncode != 0 and "broken link" in v.out, v.out
     v = dindgate("audit", "verify", g.audit_path)
     assert v.returncode == 0, v.out
 

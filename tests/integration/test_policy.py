@@ -553,7 +553,7 @@ CLI_REFUSED = [
     ("device", ["--device", "/dev/null:/dev/dgnull"], HCR + "Devices"),
     ("device-cgroup-rule", ["--device-cgroup-rule", "c 1:3 rwm"],
      HCR + "DeviceCgroupRules"),
-    ("gpus", ["--gpus", "all"], "unknown-field"),
+    ("gpus", ["--gpus", "all"], "containers.HostConfig.DeviceRequests"),
     ("seccomp-unconfined", ["--security-opt", "seccomp=unconfined"],
      HCR + "SecurityOpt"),
     ("apparmor-unconfined", ["--security-opt", "apparmor=unconfined"],
@@ -624,7 +624,8 @@ def _py_refused():
         ("device-cgroup-rules", dict(device_cgroup_rules=["b *:* rwm"]),
          HCR + "DeviceCgroupRules"),
         ("device-requests", dict(device_requests=[DeviceRequest(
-            count=-1, capabilities=[["gpu"]])]), "unknown-field"),
+            count=-1, capabilities=[["gpu"]])]),
+         "containers.HostConfig.DeviceRequests"),
         ("seccomp-unconfined", dict(security_opt=["seccomp=unconfined"]),
          HCR + "SecurityOpt"),
         ("label-disable", dict(security_opt=["label=disable"]),

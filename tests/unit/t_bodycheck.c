@@ -569,8 +569,7 @@ static const struct brow rows[] = {
 	    HCR("DeviceRequests")) },
 	{ M_DENY("'DeviceRequests':[{'Driver':'cdi','DeviceIDs':"
 	    "['vendor.com/dev=x'],'Capabilities':[['gpu']]}]",
-	    "unknown-field"), .reason = "HostConfig.DeviceRequests."
-	    "Capabilities is not a field dindgate knows; refused" },
+	    HCR("DeviceRequests")) },
 	{ M_DENY("'BlkioDeviceReadBps':[{'Path':'/dev/sda','Rate':1}]",
 	    HCR("BlkioDeviceReadBps")) },
 	{ M_DENY("'BlkioWeightDevice':[{'Path':'/dev/sda','Weight':10}]",
