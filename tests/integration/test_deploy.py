@@ -559,35 +559,40 @@ def test_image_writes_audit_log_to_a_volume(engine, gate_image, tmp):
 def test_image_proxies_to_the_engine(engine, gate_image, image_certs, pki,
                                      tmp):
     """The image as the real gate: a worker's docker CLI talks to the
-    engine through it.  Host network, listening on loopback only."""
-    port = free_port()
+    engine through it.  The container has no network (test engines never
+    give one): it listens on a unix socket in a mounted folder and reaches
+    the engine through the engine's own socket, mounted in."""
+    sockdir = tmp / "gate-sock"
+    sockdir.mkdir()
+    sockdir.chmod(0o777)
     conf = tmp / "gate.conf"
     conf.write_text("""{
-  "listen": ["tcp://127.0.0.1:%d"],
-  "tls": {"cert": "certs/gate-server/cert.pem",
-          "key": "certs/gate-server/key.pem",
-          "client_ca": "certs/gate-server/ca.pem"},
-  "upstream": {"address": "%s", "server_name": "localhost",
-               "ca": "certs/dind-client/ca.pem",
-               "cert": "certs/dind-client/cert.pem",
-               "key": "certs/dind-client/key.pem"},
-  "policy": ["policy/sandbox.json"]
+  "listen": ["unix:///run/gate/docker.sock"],
+  "unix_mode": "0666",
+  "upstream": {"address": "unix:///run/engine.sock"},
+  "policy": ["/etc/dindgate/test-policy.json"]
 }
-""" % (port, engine.tcp_addr))
+""")
+    policy = tmp / "test-policy.json"
+    policy.write_text(
+        (REPO / "policy" / "sandbox.json").read_text().replace(
+            '"clients": { "any": true }', '"clients": { "unix_uid": [0] }'))
     conf.chmod(0o644)
+    policy.chmod(0o644)
     name = "dg-deploy-gate-%d" % os.getpid()
-    engine.docker("run", "-d", "--name", name, "--network", "host",
+    engine.docker("run", "-d", "--name", name, "--network", "none",
                   "--read-only", "--cap-drop", "ALL",
                   "--security-opt", "no-new-privileges",
-                  "-v", "%s:/etc/dindgate/certs:ro" % image_certs,
+                  "--group-add", str(os.stat(engine.sock).st_gid),
+                  "-v", "%s:/run/engine.sock" % engine.sock,
+                  "-v", "%s:/run/gate" % sockdir,
                   "-v", "%s:/etc/dindgate/dindgate.conf:ro" % conf,
+                  "-v", "%s:/etc/dindgate/test-policy.json:ro" % policy,
                   gate_image)
     try:
-        wait_for(lambda: port_open(port), 20, "the dindgate container to "
-                 "listen on 127.0.0.1:%d" % port)
-        worker = env(HOME=str(tmp), DOCKER_HOST="tcp://127.0.0.1:%d" % port,
-                     DOCKER_TLS_VERIFY="1",
-                     DOCKER_CERT_PATH=str(pki / "worker"))
+        gsock = sockdir / "docker.sock"
+        wait_for(gsock.exists, 20, "the dindgate container's socket")
+        worker = env(HOME=str(tmp), DOCKER_HOST="unix://%s" % gsock)
         r = run([DOCKER_CLI, "version", "--format", "{{.Server.Version}}"],
                 worker)
         assert r.out.strip()
