@@ -1578,18 +1578,6 @@ bodycheck_needs_body(enum route_id id)
 	}
 }
 
-static int
-bq_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * One key or value of the query, decoded as Go's url.QueryUnescape does:
  * '+' is a space, %XX the byte (route.c refused malformed escapes).
@@ -1605,10 +1593,10 @@ bq_unescape(const char *s, size_t n, char *buf, size_t size)
 			return -1;
 		if (s[i] == '+')
 			buf[o++] = ' ';
-		else if (s[i] == '%' && i + 2 < n && bq_hex(s[i + 1]) >= 0 &&
-		    bq_hex(s[i + 2]) >= 0) {
-			buf[o++] = (char)(bq_hex(s[i + 1]) << 4 |
-			    bq_hex(s[i + 2]));
+		else if (s[i] == '%' && i + 2 < n && route_hex((unsigned char)s[i + 1]) >= 0 &&
+		    route_hex((unsigned char)s[i + 2]) >= 0) {
+			buf[o++] = (char)(route_hex((unsigned char)s[i + 1]) << 4 |
+			    route_hex((unsigned char)s[i + 2]));
 			i += 2;
 		} else
 			buf[o++] = s[i];

@@ -70,18 +70,29 @@ log_vwrite(int prio, const char *prefix, const char *fmt, va_list ap)
 	va_end(ap);					\
 } while (0)
 
+/* The message of fmt with ": strerror(errno)" appended; errno kept. */
+static void
+log_errno_msg(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int	saved = errno;
+	size_t	n;
+
+	vsnprintf(buf, len, fmt, ap);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, ": %s", strerror(saved));
+	errno = saved;
+}
+
 void
 log_warn(const char *fmt, ...)
 {
 	char	buf[1024];
-	int	saved = errno;
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	log_errno_msg(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	log_warnx("%s: %s", buf, strerror(saved));
-	errno = saved;
+	log_warnx("%s", buf);
 }
 
 void
@@ -106,13 +117,12 @@ void
 fatal(const char *fmt, ...)
 {
 	char	buf[1024];
-	int	saved = errno;
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	log_errno_msg(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fatalx("%s: %s", buf, strerror(saved));
+	fatalx("%s", buf);
 }
 
 void

@@ -39,7 +39,7 @@ route_is_pchar(unsigned char c)
 	return c != '\0' && strchr("-._~!$&'()*+,;=:@", c) != NULL;
 }
 
-static int
+int
 route_hex(unsigned char c)
 {
 	if (c >= '0' && c <= '9')

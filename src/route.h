@@ -60,6 +60,8 @@ int	route_parse_target(const char *target, size_t len, char *buf,
 const struct route_def *route_match(unsigned method, const char *path,
 	    size_t plen, const char **obj, size_t *objlen);
 
+/* The value of one hex digit, or -1. */
+int	route_hex(unsigned char);
 /* The table entry for id, or NULL. */
 const struct route_def *route_by_id(enum route_id);
 /* Look up "METHOD /template" as written in a policy; NULL if unknown. */
