@@ -89,7 +89,8 @@ cat >"$run/dindgate.conf" <<CONF
   "upstream": {"address": "tcp://127.0.0.1:$eport", "server_name": "localhost",
                "ca": "pki/dind-client/ca.pem", "cert": "pki/dind-client/cert.pem",
                "key": "pki/dind-client/key.pem"},
-  "policy": ["$top/policy/sandbox.json"]
+  "policy": ["$top/policy/sandbox.json"],
+  "audit": {"path": "audit.log"}
 }
 CONF
 "$top/src/dindgate" -t -c "$run/dindgate.conf" >/dev/null
@@ -113,5 +114,6 @@ dindgate is running in front of a local engine.  Point docker at it:
 
   docker run --rm dgbusybox echo hi
 
-Logs: $run/dindgate.log, $eng/dockerd.log.  Stop: sh contrib/dev-up.sh stop
+Logs: $run/dindgate.log, $eng/dockerd.log; audit: dindgate audit $run/audit.log
+Stop: sh contrib/dev-up.sh stop
 MSG
