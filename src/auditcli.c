@@ -228,7 +228,8 @@ atable_print(struct atable *t, const char *title, size_t max)
 {
 	size_t	i;
 
-	qsort(t->v, t->n, sizeof(*t->v), acount_cmp);
+	if (t->n > 0)
+		qsort(t->v, t->n, sizeof(*t->v), acount_cmp);
 	printf("%s\n", title);
 	for (i = 0; i < t->n && i < max; i++)
 		printf("  %8lu  %s\n", t->v[i].n, t->v[i].key);
