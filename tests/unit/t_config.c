@@ -18,7 +18,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,66 +26,7 @@
 
 #include "config.h"
 #include "diag.h"
-
-static int	failures;
-
-static void
-expect_int(const char *row, const char *what, long long got, long long want)
-{
-	if (got != want) {
-		print_error("[%s] %s: got %lld, want %lld\n", row, what, got,
-		    want);
-		failures++;
-	}
-}
-
-static void
-expect_str(const char *row, const char *what, const char *got,
-    const char *want)
-{
-	if ((got == NULL) != (want == NULL) ||
-	    (got != NULL && strcmp(got, want) != 0)) {
-		print_error("[%s] %s:\n--- got\n%s\n--- want\n%s\n---\n", row,
-		    what, got ? got : "(null)", want ? want : "(null)");
-		failures++;
-	}
-}
-
-/* All diagnostics, one a line, as dindgate -t prints them. */
-static char *
-diag_text(const struct diag *d)
-{
-	char	line[1400], *buf;
-	size_t	i, o = 0, len = 1 + d->n * sizeof(line);
-
-	buf = malloc(len);
-	assert_non_null(buf);
-	buf[0] = '\0';
-	for (i = 0; i < d->n; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s\n",
-		    diag_format(d, i, line, sizeof(line)));
-	return buf;
-}
-
-static char *
-read_file(const char *path)
-{
-	FILE	*fp;
-	char	*buf;
-	long	 n;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ */
 /* good files */
@@ -222,59 +162,31 @@ test_defaults(void **state)
 /* ------------------------------------------------------------------ */
 /* golden diagnostics */
 
-static int
-name_cmp(const void *a, const void *b)
+static bool
+load_config(char *path, struct diag *d)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct config	*c;
+	bool		 loaded;
+
+	c = config_load(path, d);
+	loaded = c != NULL;
+	config_free(c);
+	return loaded;
 }
 
 static void
 test_golden(void **state)
 {
 	const char	*dir = "tests/data/bad-config";
-	struct dirent	*de;
-	DIR		*dp;
-	char		*names[256], path[512], errpath[512], *got, *want;
-	struct diag	 d;
-	struct config	*c;
-	size_t		 n = 0, i, len;
+	char		*names[256];
+	size_t		 n;
 
-	dp = opendir(dir);
-	assert_non_null(dp);
-	while ((de = readdir(dp)) != NULL && n < 256) {
-		len = strlen(de->d_name);
-		if (len > 5 && strcmp(de->d_name + len - 5, ".conf") == 0)
-			names[n++] = strdup(de->d_name);
-	}
-	closedir(dp);
-	qsort(names, n, sizeof(names[0]), name_cmp);
+	n = dir_names(dir, "", ".conf", names, 256);
 	/* The corpus is not allowed to vanish silently. */
 	assert_true(n >= 14);
 
 	failures = 0;
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		snprintf(errpath, sizeof(errpath), "%.*s.err",
-		    (int)strlen(path) - 5, path);
-		diag_init(&d);
-		c = config_load(path, &d);
-		if (c != NULL) {
-			print_error("[%s] loaded without errors\n", path);
-			failures++;
-		}
-		got = diag_text(&d);
-		if ((want = read_file(errpath)) == NULL) {
-			print_error("[%s] no %s: %s\n", path, errpath,
-			    strerror(errno));
-			failures++;
-		} else
-			expect_str(path, "diagnostics", got, want);
-		free(want);
-		free(got);
-		config_free(c);
-		diag_clear(&d);
-		free(names[i]);
-	}
+	golden_errors(dir, ".conf", names, n, load_config);
 	assert_int_equal(failures, 0);
 }
 
@@ -666,13 +578,13 @@ main(void)
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_reload_check),
 	};
-	const char	*top = getenv("top_srcdir");
 	char		 cwd[4096];
 
-	if (top == NULL || *top == '\0')
-		top = ".";
-	if (chdir(top) == -1 || getcwd(cwd, sizeof(cwd)) == NULL) {
-		fprintf(stderr, "t_config: %s: %s\n", top, strerror(errno));
+	if (enter_top_srcdir("t_config") == -1)
+		return 99;
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		fprintf(stderr, "t_config: %s: %s\n", top_srcdir(),
+		    strerror(errno));
 		return 99;
 	}
 	setenv("T_CONFIG_TOP", cwd, 1);

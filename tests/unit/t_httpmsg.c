@@ -19,47 +19,10 @@
 #include <string.h>
 
 #include "httpmsg.h"
+#include "testutil.h"
 
 /* A byte string that may hold NULs. */
 #define B(s)	s, sizeof(s) - 1
-
-static int	failures;
-
-/* Compare without stopping, so one run lists every wrong row. */
-static void
-expect_int(const char *row, const char *what, long long got, long long want)
-{
-	if (got != want) {
-		print_error("[%s] %s: got %lld (0x%llx), want %lld (0x%llx)\n",
-		    row, what, got, got, want, want);
-		failures++;
-	}
-}
-
-static void
-expect_str(const char *row, const char *what, const char *got,
-    const char *want)
-{
-	if ((got == NULL) != (want == NULL) ||
-	    (got != NULL && strcmp(got, want) != 0)) {
-		print_error("[%s] %s: got \"%s\", want \"%s\"\n", row, what,
-		    got ? got : "(null)", want ? want : "(null)");
-		failures++;
-	}
-}
-
-static void
-expect_mem(const char *row, const char *what, const char *got, size_t glen,
-    const char *want)
-{
-	if ((got == NULL) != (want == NULL) || (want != NULL &&
-	    (glen != strlen(want) || memcmp(got, want, glen) != 0))) {
-		print_error("[%s] %s: got \"%.*s\", want \"%s\"\n", row, what,
-		    got ? (int)glen : 6, got ? got : "(null)",
-		    want ? want : "(null)");
-		failures++;
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* httpmsg_scan_feed */
@@ -222,15 +185,15 @@ scan_check(const struct scan_row *r, const char *how, size_t piece,
 	snprintf(name, sizeof(name), "%s, %s %zu", r->name, how,
 	    split ? split : piece);
 	res = scan_pieces(r, max, piece, split, &s, &stop);
-	expect_int(name, "result", res, r->res);
+	expect_xint(name, "result", res, r->res);
 	if (r->res == HTTPMSG_SCAN_ERROR) {
-		expect_str(name, "err", s.err, r->err);
-		expect_int(name, "error offset", stop, r->at);
+		expect_qstr(name, "err", s.err, r->err);
+		expect_xint(name, "error offset", stop, r->at);
 	} else {
-		expect_int(name, "scan.n", s.n, r->at);
-		expect_int(name, "consumed", stop, r->at);
-		expect_int(name, "lines", s.lines, r->lines);
-		expect_str(name, "err", s.err, NULL);
+		expect_xint(name, "scan.n", s.n, r->at);
+		expect_xint(name, "consumed", stop, r->at);
+		expect_xint(name, "lines", s.lines, r->lines);
+		expect_qstr(name, "err", s.err, NULL);
 	}
 }
 
@@ -549,19 +512,19 @@ req_check(const struct req_row *r)
 
 	rc = httpmsg_parse(&m, &p, HTTP_REQUEST, r->head, strlen(r->head),
 	    hdrs, r->maxhdrs ? r->maxhdrs : 16, false);
-	expect_int(r->name, "httpmsg_parse", rc, r->prc);
-	expect_str(r->name, "parse err", rc ? m.err : NULL, r->perr);
+	expect_xint(r->name, "httpmsg_parse", rc, r->prc);
+	expect_qstr(r->name, "parse err", rc ? m.err : NULL, r->perr);
 	if (rc != 0 || r->prc != 0)
 		return;
 	rc = httpmsg_check_request(&m, r->max_url ? r->max_url : 8192);
-	expect_int(r->name, "httpmsg_check_request", rc, r->crc);
-	expect_str(r->name, "check err", rc ? m.err : NULL, r->cerr);
-	expect_int(r->name, "flags", m.flags, r->flags);
-	expect_int(r->name, "method", m.method, r->method);
+	expect_xint(r->name, "httpmsg_check_request", rc, r->crc);
+	expect_qstr(r->name, "check err", rc ? m.err : NULL, r->cerr);
+	expect_xint(r->name, "flags", m.flags, r->flags);
+	expect_xint(r->name, "method", m.method, r->method);
 	expect_mem(r->name, "target", m.target, m.tlen, r->target);
-	expect_int(r->name, "clen", (long long)m.clen, (long long)r->clen);
-	expect_int(r->name, "nhdrs", m.nhdrs, r->nhdrs);
-	expect_int(r->name, "type", m.type, HTTP_REQUEST);
+	expect_xint(r->name, "clen", (long long)m.clen, (long long)r->clen);
+	expect_xint(r->name, "nhdrs", m.nhdrs, r->nhdrs);
+	expect_xint(r->name, "type", m.type, HTTP_REQUEST);
 }
 
 static void
@@ -704,16 +667,16 @@ resp_check(const struct resp_row *r)
 
 	rc = httpmsg_parse(&m, &p, HTTP_RESPONSE, r->head, strlen(r->head),
 	    hdrs, 16, r->req_is_head);
-	expect_int(r->name, "httpmsg_parse", rc, r->rc);
-	expect_str(r->name, "err", rc ? m.err : NULL, r->err);
+	expect_xint(r->name, "httpmsg_parse", rc, r->rc);
+	expect_qstr(r->name, "err", rc ? m.err : NULL, r->err);
 	if (rc != 0 || r->rc != 0)
 		return;
-	expect_int(r->name, "status", m.status, r->status);
+	expect_xint(r->name, "status", m.status, r->status);
 	expect_mem(r->name, "reason", m.reason, m.rlen, r->reason);
-	expect_int(r->name, "flags", m.flags, r->flags);
-	expect_int(r->name, "clen", (long long)m.clen, (long long)r->clen);
-	expect_int(r->name, "nhdrs", m.nhdrs, r->nhdrs);
-	expect_int(r->name, "type", m.type, HTTP_RESPONSE);
+	expect_xint(r->name, "flags", m.flags, r->flags);
+	expect_xint(r->name, "clen", (long long)m.clen, (long long)r->clen);
+	expect_xint(r->name, "nhdrs", m.nhdrs, r->nhdrs);
+	expect_xint(r->name, "type", m.type, HTTP_RESPONSE);
 }
 
 static void
@@ -762,9 +725,9 @@ test_is_hop(void **state)
 		memset(&h, 0, sizeof(h));
 		h.name = rows[i].name;
 		h.nlen = strlen(rows[i].name);
-		expect_int(rows[i].name, "request hop",
+		expect_xint(rows[i].name, "request hop",
 		    httpmsg_is_hop(&h, HTTP_REQUEST), rows[i].req);
-		expect_int(rows[i].name, "response hop",
+		expect_xint(rows[i].name, "response hop",
 		    httpmsg_is_hop(&h, HTTP_RESPONSE), rows[i].resp);
 	}
 	assert_int_equal(failures, 0);

@@ -21,36 +21,9 @@
 
 #include "diag.h"
 #include "jsondoc.h"
+#include "testutil.h"
 
 #define B(s)	s, sizeof(s) - 1
-
-static int	failures;
-
-static void
-expect_str(const char *row, const char *what, const char *got,
-    const char *want)
-{
-	if ((got == NULL) != (want == NULL) ||
-	    (got != NULL && strcmp(got, want) != 0)) {
-		print_error("[%s] %s:\n--- got\n%s\n--- want\n%s\n---\n", row,
-		    what, got ? got : "(null)", want ? want : "(null)");
-		failures++;
-	}
-}
-
-/* All diagnostics, one a line. */
-static char *
-diag_text(const struct diag *d, char *buf, size_t len)
-{
-	char	line[1400];
-	size_t	i, o = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < d->n && o < len; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s\n",
-		    diag_format(d, i, line, sizeof(line)));
-	return buf;
-}
 
 static const char *const jt_names[JT_NTYPES] = {
 	[JT_NULL] = "null", [JT_BOOL] = "bool", [JT_INT] = "int",
@@ -186,7 +159,7 @@ test_trees(void **state)
 		r = &tree_rows[i];
 		diag_init(&d);
 		root = jsondoc_parse(r->doc, strlen(r->doc), "t.json", &d);
-		expect_str(r->name, "diagnostics", diag_text(&d, dbuf,
+		expect_str(r->name, "diagnostics", diag_text_buf(&d, dbuf,
 		    sizeof(dbuf)), "");
 		if (root != NULL) {
 			tree_text(root, 0, buf, sizeof(buf));
@@ -325,7 +298,7 @@ test_bad(void **state)
 			print_error("[%s] parsed\n", r->name);
 			failures++;
 		}
-		expect_str(r->name, "diagnostics", diag_text(&d, dbuf,
+		expect_str(r->name, "diagnostics", diag_text_buf(&d, dbuf,
 		    sizeof(dbuf)), r->diags);
 		jsondoc_free(root);
 		diag_clear(&d);
@@ -345,7 +318,7 @@ test_diag_appends(void **state)
 	diag_add(&d, NULL, 3, 4, "no file");
 	assert_null(jsondoc_parse(B("{\"a\": 1, \"a\": 2}"), "y.json", &d));
 	assert_null(jsondoc_parse(B("[1] [2]"), "z.json", &d));
-	assert_non_null(diag_text(&d, buf, sizeof(buf)));
+	assert_non_null(diag_text_buf(&d, buf, sizeof(buf)));
 	assert_string_equal(buf,
 	    "x.conf: error: earlier problem\n"
 	    "-:3:4: error: no file\n"
@@ -502,7 +475,7 @@ test_check_keys(void **state)
 	assert_non_null(root);
 	assert_int_equal(jsondoc_check_keys(root, sample_keys,
 	    "the configuration", "k.conf", &d), 3);
-	assert_string_equal(diag_text(&d, buf, sizeof(buf)),
+	assert_string_equal(diag_text_buf(&d, buf, sizeof(buf)),
 	    "k.conf:3:3: error: unknown key \"listne\" in the configuration; "
 	    "did you mean \"listen\"?\n"
 	    "k.conf:4:3: error: unknown key \"policies\" in the "
@@ -523,12 +496,10 @@ test_check_keys(void **state)
 static char *
 data_path(const char *rel)
 {
-	const char	*top = getenv("top_srcdir");
+	const char	*top = top_srcdir();
 	char		*p;
 	size_t		 len;
 
-	if (top == NULL || *top == '\0')
-		top = ".";
 	len = strlen(top) + strlen(rel) + 2;
 	p = malloc(len);
 	assert_non_null(p);

@@ -19,12 +19,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <http_parser.h>
 
@@ -32,123 +29,23 @@
 #include "facts.h"
 #include "policy.h"
 #include "route.h"
-
-static int	failures;
-
-static void
-expect_int(const char *row, const char *what, long long got, long long want)
-{
-	if (got != want) {
-		print_error("[%s] %s: got %lld, want %lld\n", row, what, got,
-		    want);
-		failures++;
-	}
-}
-
-static void
-expect_str(const char *row, const char *what, const char *got,
-    const char *want)
-{
-	if ((got == NULL) != (want == NULL) ||
-	    (got != NULL && strcmp(got, want) != 0)) {
-		print_error("[%s] %s:\n--- got\n%s\n--- want\n%s\n---\n", row,
-		    what, got ? got : "(null)", want ? want : "(null)");
-		failures++;
-	}
-}
-
-static char *
-diag_text(const struct diag *d)
-{
-	char	line[1400], *buf;
-	size_t	i, o = 0, len = 1 + d->n * sizeof(line);
-
-	buf = malloc(len);
-	assert_non_null(buf);
-	buf[0] = '\0';
-	for (i = 0; i < d->n; i++)
-		o += (size_t)snprintf(buf + o, len - o, "%s\n",
-		    diag_format(d, i, line, sizeof(line)));
-	return buf;
-}
-
-static char *
-read_file(const char *path)
-{
-	FILE	*fp;
-	char	*buf;
-	long	 n;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return NULL;
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
+#include "testutil.h"
 
 /* ------------------------------------------------------------------ */
 /* loading */
 
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
 test_golden(void **state)
 {
-	const char		*dir = "tests/data/bad-policy";
-	struct dirent		*de;
-	DIR			*dp;
-	char			*names[256], path[512], errpath[512], *got;
-	char			*want, *files[1];
-	struct diag		 d;
-	struct policyset	*ps;
-	size_t			 n = 0, i, len;
+	const char	*dir = "tests/data/bad-policy";
+	char		*names[256];
+	size_t		 n;
 
-	dp = opendir(dir);
-	assert_non_null(dp);
-	while ((de = readdir(dp)) != NULL && n < 256) {
-		len = strlen(de->d_name);
-		if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0)
-			names[n++] = strdup(de->d_name);
-	}
-	closedir(dp);
-	qsort(names, n, sizeof(names[0]), name_cmp);
+	n = dir_names(dir, "", ".json", names, 256);
 	assert_true(n >= 9);
 
 	failures = 0;
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		snprintf(errpath, sizeof(errpath), "%.*s.err",
-		    (int)strlen(path) - 5, path);
-		files[0] = path;
-		diag_init(&d);
-		ps = policyset_load(files, 1, 40, &d);
-		if (ps != NULL) {
-			print_error("[%s] loaded without errors\n", path);
-			failures++;
-		}
-		got = diag_text(&d);
-		if ((want = read_file(errpath)) == NULL) {
-			print_error("[%s] no %s: %s\n", path, errpath,
-			    strerror(errno));
-			failures++;
-		} else
-			expect_str(path, "diagnostics", got, want);
-		free(want);
-		free(got);
-		policyset_free(ps);
-		diag_clear(&d);
-		free(names[i]);
-	}
+	golden_errors(dir, ".json", names, n, golden_load_policy);
 	assert_int_equal(failures, 0);
 }
 
@@ -557,13 +454,8 @@ main(void)
 		cmocka_unit_test(test_min_version),
 		cmocka_unit_test(test_no_set),
 	};
-	const char	*top = getenv("top_srcdir");
 
-	if (top == NULL || *top == '\0')
-		top = ".";
-	if (chdir(top) == -1) {
-		fprintf(stderr, "t_policy: %s: %s\n", top, strerror(errno));
+	if (enter_top_srcdir("t_policy") == -1)
 		return 99;
-	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

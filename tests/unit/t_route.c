@@ -22,45 +22,9 @@
 #include <http_parser.h>
 
 #include "route.h"
+#include "testutil.h"
 
 #define B(s)	s, sizeof(s) - 1
-
-static int	failures;
-
-static void
-expect_int(const char *row, const char *what, long long got, long long want)
-{
-	if (got != want) {
-		print_error("[%s] %s: got %lld, want %lld\n", row, what, got,
-		    want);
-		failures++;
-	}
-}
-
-static void
-expect_str(const char *row, const char *what, const char *got,
-    const char *want)
-{
-	if ((got == NULL) != (want == NULL) ||
-	    (got != NULL && strcmp(got, want) != 0)) {
-		print_error("[%s] %s: got \"%s\", want \"%s\"\n", row, what,
-		    got ? got : "(null)", want ? want : "(null)");
-		failures++;
-	}
-}
-
-static void
-expect_mem(const char *row, const char *what, const char *got, size_t glen,
-    const char *want)
-{
-	if ((got == NULL) != (want == NULL) || (want != NULL &&
-	    (glen != strlen(want) || memcmp(got, want, glen) != 0))) {
-		print_error("[%s] %s: got \"%.*s\", want \"%s\"\n", row, what,
-		    got ? (int)glen : 6, got ? got : "(null)",
-		    want ? want : "(null)");
-		failures++;
-	}
-}
 
 /* ------------------------------------------------------------------ */
 /* route_parse_target */
@@ -247,7 +211,7 @@ test_parse_target(void **state)
 		memset(buf, 'X', sizeof(buf));
 		rc = route_parse_target(r->in, r->len, buf, &t, &err);
 		expect_int(name, "rc", rc, r->err ? -1 : 0);
-		expect_str(name, "err", err, r->err);
+		expect_qstr(name, "err", err, r->err);
 		if (rc != 0 || r->err != NULL)
 			continue;
 		expect_int(name, "versioned", t.versioned, r->versioned);
@@ -303,7 +267,7 @@ test_every_route(void **state)
 		assert_non_null(d);
 		expect_int(d->name, "id", d->id, id);
 		expect_int(d->name, "template starts with /", d->tmpl[0], '/');
-		expect_str(d->name, "method name", d->method_name,
+		expect_qstr(d->name, "method name", d->method_name,
 		    http_method_str(d->method));
 		for (nparam = 0, obj = d->tmpl; (obj = strchr(obj, '{'));
 		    obj++)
@@ -312,7 +276,7 @@ test_every_route(void **state)
 		obj = NULL;
 		objlen = 99;
 		m = route_match(d->method, path, strlen(path), &obj, &objlen);
-		expect_str(path, "route", m ? m->name : NULL, d->name);
+		expect_qstr(path, "route", m ? m->name : NULL, d->name);
 		if (nparam > 0)
 			expect_mem(path, "obj", obj, objlen, "abc");
 		else {
@@ -327,16 +291,18 @@ test_every_route(void **state)
 		/* Policies name routes as "METHOD /template". */
 		snprintf(text, sizeof(text), "%s %s", d->method_name, d->tmpl);
 		e = route_by_text(text);
-		expect_str(text, "route_by_text", e ? e->name : NULL, d->name);
-		expect_str(text, "route_nearest", route_nearest(text), text);
+		expect_qstr(text, "route_by_text", e ? e->name : NULL, d->name);
+		expect_qstr(text, "route_nearest", route_nearest(text), text);
 		/* No other entry has the same method and template. */
 		for (j = ROUTE_NONE + 1; j < ROUTE_NROUTES; j++) {
 			e = route_by_id((enum route_id)j);
 			if (j != id && e->method == d->method &&
 			    strcmp(e->tmpl, d->tmpl) == 0)
-				expect_str(text, "duplicate of", e->name, NULL);
+				expect_qstr(text, "duplicate of", e->name,
+				    NULL);
 			if (j != id && strcmp(e->name, d->name) == 0)
-				expect_str(text, "same name as", e->name, NULL);
+				expect_qstr(text, "same name as", e->name,
+				    NULL);
 		}
 		/*
 		 * Only attach and exec start may become tunnels: policy_eval
@@ -458,7 +424,7 @@ test_match(void **state)
 		objlen = 5;
 		d = route_match(r->method, r->path, strlen(r->path), &obj,
 		    &objlen);
-		expect_str(name, "route", d ? d->name : NULL, r->route);
+		expect_qstr(name, "route", d ? d->name : NULL, r->route);
 		if (d != NULL)
 			expect_mem(name, "obj", obj, objlen, r->obj);
 		/* obj is optional. */
@@ -519,9 +485,9 @@ test_by_text(void **state)
 	failures = 0;
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		d = route_by_text(rows[i].text);
-		expect_str(rows[i].text, "route_by_text", d ? d->name : NULL,
+		expect_qstr(rows[i].text, "route_by_text", d ? d->name : NULL,
 		    rows[i].route);
-		expect_str(rows[i].text, "route_nearest",
+		expect_qstr(rows[i].text, "route_nearest",
 		    route_nearest(rows[i].text), rows[i].nearest);
 	}
 	assert_int_equal(failures, 0);
