@@ -684,6 +684,7 @@ static void
 bw_rule(struct bwalk *w, char *buf, size_t len, const char *path)
 {
 	const char	*sec = "containers";
+	size_t		 o;
 
 	if (w->f->route == NULL)
 		sec = "body";
@@ -691,9 +692,24 @@ bw_rule(struct bwalk *w, char *buf, size_t len, const char *path)
 		sec = "exec";
 	else if (w->f->route->id == ROUTE_VOLUME_CREATE)
 		sec = "volumes";
-	else if (w->f->route->id == ROUTE_NETWORK_CREATE)
+	else if (w->f->route->id == ROUTE_NETWORK_CREATE ||
+	    w->f->route->id == ROUTE_NETWORK_CONNECT ||
+	    w->f->route->id == ROUTE_NETWORK_DISCONNECT)
 		sec = "networks";
-	snprintf(buf, len, "%s.%s", sec, path);
+	/*
+	 * Map keys (network names) are the client's words, not part of the
+	 * rule: "EndpointsConfig[x].DriverOpts" is the rule
+	 * "EndpointsConfig[].DriverOpts", which log_only_rules can name.
+	 */
+	o = (size_t)snprintf(buf, len, "%s.", sec);
+	for (; *path && o + 1 < len; path++) {
+		buf[o++] = *path;
+		if (*path == '[') {
+			while (path[1] && path[1] != ']')
+				path++;
+		}
+	}
+	buf[o < len ? o : len - 1] = '\0';
 }
 
 static bool
@@ -2233,6 +2249,13 @@ bp_containers(struct bpload *l, struct body_policy *bp, const struct jnode *c)
 				diag_add(l->d, l->file, src->line, src->col,
 				    "bind source \"%s\" must be a canonical "
 				    "absolute path (no //, . or ..)", src->v.s);
+				continue;
+			}
+			/* "/" would allow the engine's whole filesystem. */
+			if (strcmp(src->v.s, "/") == 0) {
+				diag_add(l->d, l->file, src->line, src->col,
+				    "bind source \"/\" cannot be allowed: it is "
+				    "the engine's whole filesystem");
 				continue;
 			}
 			bp->binds[bp->nbinds].prefix = strdup(src->v.s);

@@ -331,7 +331,7 @@ CREATE_REFUSED = [
     ("endpoint-driveropts",
      {"Image": IMAGE, "NetworkingConfig": {"EndpointsConfig": {"default": {
          "DriverOpts": {"com.docker.network.endpoint.sysctls": "x"}}}}},
-     403, "containers.NetworkingConfig.EndpointsConfig[default].DriverOpts",
+     403, "containers.NetworkingConfig.EndpointsConfig[].DriverOpts",
      ["DriverOpts"]),
     ("pid-host", hc(PidMode="host"), 403, HCR + "PidMode", ['"host"']),
     ("pid-container", hc(PidMode="container:dg-other"), 403,

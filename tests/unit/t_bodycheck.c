@@ -912,18 +912,18 @@ static const struct brow rows[] = {
 	{ STRICT, CREATE, EP("'bridge':{'DriverOpts':{"
 	    "'com.docker.network.endpoint.sysctls':"
 	    "'net.ipv4.conf.IFNAME.forwarding=1'}}"),
-	    NO(403, EPR "[bridge].DriverOpts") },
+	    NO(403, EPR "[].DriverOpts") },
 	{ STRICT, CREATE, EP("'bridge':{'IPAMConfig':{'IPv4Address':"
-	    "'172.17.0.9'}}"), NO(403, EPR "[bridge].IPAMConfig.IPv4Address") },
+	    "'172.17.0.9'}}"), NO(403, EPR "[].IPAMConfig.IPv4Address") },
 	{ STRICT, CREATE, EP("'bridge':{'IPAMConfig':{'LinkLocalIPs':"
 	    "['169.254.0.9']}}"),
-	    NO(403, EPR "[bridge].IPAMConfig.LinkLocalIPs") },
+	    NO(403, EPR "[].IPAMConfig.LinkLocalIPs") },
 	{ STRICT, CREATE, EP("'bridge':{'Links':['x:y']}"),
-	    NO(403, EPR "[bridge].Links") },
+	    NO(403, EPR "[].Links") },
 	{ STRICT, CREATE, EP("'mynet':{'MacAddress':'02:42:ac:11:00:02'}"),
-	    NO(403, EPR "[mynet].MacAddress") },
+	    NO(403, EPR "[].MacAddress") },
 	{ STRICT, CREATE, EP("'bridge':{'NetworkID':'abc'}"),
-	    NO(403, EPR "[bridge].NetworkID") },
+	    NO(403, EPR "[].NetworkID") },
 	{ STRICT, CREATE, EP("'bridge':{'Unknown':'x'}"),
 	    NO(403, "unknown-field"), .reason = "NetworkingConfig."
 	    "EndpointsConfig[bridge].Unknown is not a field" },
