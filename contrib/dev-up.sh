@@ -19,10 +19,11 @@ gport=${DG_GATE_PORT:-23760}
 eng=$run/engine
 
 stop_pid() {
-	if [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; then
-		kill "$(cat "$1")"
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	if kill -0 "$pid" 2>/dev/null; then
+		kill "$pid"
 		i=0
-		while kill -0 "$(cat "$1")" 2>/dev/null && [ $i -lt 150 ]; do
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 150 ]; do
 			sleep 0.2; i=$((i + 1))
 		done
 	fi
