@@ -1753,6 +1753,54 @@ bq_dup_keys(struct bwalk *w)
 	return false;
 }
 
+/*
+ * A build without a network mode runs its RUN steps on the engine's
+ * default (bridge) network: give it the policy's first build network,
+ * as containers get theirs.  The query is rewritten without any spelling
+ * of networkmode and with ours appended.
+ */
+static void
+bq_force_build_net(struct bwalk *w)
+{
+	const struct route_target	*t = w->f->target;
+	const char			*net = w->bp->nbuildnet ?
+					    w->bp->build_net[0] : NULL;
+	const char			*q, *e, *amp, *eq;
+	char				 v[64], k[64], *out;
+	size_t				 o = 0, cap;
+	int				 n;
+
+	if (net == NULL || net[0] == '\0' || strcmp(net, "default") == 0)
+		return;
+	if (bq_get(w, "networkmode", v, sizeof(v), &n) && v[0] &&
+	    strcmp(v, "default") != 0)
+		return;
+	cap = (t && t->query ? t->qlen : 0) + strlen(net) + 16;
+	if ((out = malloc(cap)) == NULL)
+		return;
+	for (q = t && t->query ? t->query : "", e = q + (t && t->query ?
+	    t->qlen : 0); q < e; q = amp + 1) {
+		if ((amp = memchr(q, '&', (size_t)(e - q))) == NULL)
+			amp = e;
+		if ((eq = memchr(q, '=', (size_t)(amp - q))) == NULL)
+			eq = amp;
+		if (bq_unescape(q, (size_t)(eq - q), k, sizeof(k)) != -1 &&
+		    strcmp(k, "networkmode") == 0)
+			continue;
+		if (amp > q) {
+			memcpy(out + o, q, (size_t)(amp - q));
+			o += (size_t)(amp - q);
+			out[o++] = '&';
+		}
+	}
+	o += (size_t)snprintf(out + o, cap - o, "networkmode=%s", net);
+	free(w->d->query);
+	w->d->query = out;
+	w->d->querylen = o;
+	snprintf(v, sizeof(v), "networkmode=%s (default)", net);
+	bw_changed(w, v);
+}
+
 /* Query rules of the routes whose parameters can change isolation. */
 static void
 bq_eval(struct bwalk *w)
@@ -1800,6 +1848,8 @@ bq_eval(struct bwalk *w)
 		    (bq_get(w, "outputs", v, sizeof(v), &n) && v[0]))
 			bw_refuse(w, 403, "build.session", "BuildKit sessions "
 			    "and outputs are not allowed");
+		if (!w->refused)
+			bq_force_build_net(w);
 		break;
 	case ROUTE_IMAGE_CREATE:
 		/*

@@ -208,6 +208,8 @@ explain_main(int argc, char *argv[], const char *default_conf)
 		printf("changes: %s\n", d.changes);
 	if (d.facts[0])
 		printf("facts: %s\n", d.facts);
+	if (d.query)
+		printf("forwarded query: %.*s\n", (int)d.querylen, d.query);
 	if (d.body)
 		printf("forwarded body: %.*s\n", (int)d.bodylen, d.body);
 	rc = d.verdict == DECISION_DENY ? 1 : 0;

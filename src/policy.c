@@ -399,6 +399,9 @@ decision_clear(struct decision *d)
 	free(d->body);
 	d->body = NULL;
 	d->bodylen = 0;
+	free(d->query);
+	d->query = NULL;
+	d->querylen = 0;
 }
 
 enum decision_verdict

@@ -35,6 +35,8 @@ struct decision {
 	char			 changes[256];	/* what forced defaults changed */
 	char			*body;		/* body to forward (malloc'd) */
 	size_t			 bodylen;
+	char			*query;		/* query to forward, if rewritten */
+	size_t			 querylen;
 };
 
 /* Free what a decision owns (the rewritten body); d is reusable. */

@@ -644,7 +644,11 @@ session_send_head(struct session *s)
 	if (r->target.versioned)
 		evbuffer_add_printf(out, "/v1.%u", r->target.vminor);
 	evbuffer_add(out, r->target.path, r->target.plen);
-	if (r->target.query) {
+	if (r->dec.query) {
+		/* The policy rewrote the query (forced build network). */
+		evbuffer_add(out, "?", 1);
+		evbuffer_add(out, r->dec.query, r->dec.querylen);
+	} else if (r->target.query) {
 		evbuffer_add(out, "?", 1);
 		evbuffer_add(out, r->target.query, r->target.qlen);
 	}

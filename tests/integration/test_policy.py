@@ -1703,6 +1703,30 @@ def test_explain_privileged_create(tmp_path):
     assert "forwarded body" not in f
 
 
+@pytest.mark.parametrize("query", ["t=x&dockerfile=Dockerfile",
+                                   "t=x&networkmode=default&q=1",
+                                   "t=x&network%6dode=&q=1"])
+def test_explain_build_gets_the_policy_network(query):
+    """A build without a network mode would run its RUN steps on the
+    engine's default bridge: the query is rewritten to the policy's."""
+    r = run_explain("-p", str(SANDBOX), "-m", "POST", "/v1.41/build?" + query)
+    assert r.returncode == 0, r
+    f = explain_fields(r.stdout)
+    assert f["decision"] == "allow", r.stdout
+    fwd = f["forwarded query"].split("&")
+    assert fwd[-1] == "networkmode=none", fwd
+    assert [p for p in fwd if "network" in p.lower() or "%6d" in p] == \
+        ["networkmode=none"], fwd
+    assert "networkmode=none (default)" in f["changes"]
+
+
+def test_explain_build_keeps_an_allowed_network():
+    r = run_explain("-p", str(SANDBOX), "-m", "POST",
+                    "/v1.41/build?networkmode=none&t=x")
+    f = explain_fields(r.stdout)
+    assert f["decision"] == "allow" and "forwarded query" not in f, r.stdout
+
+
 @pytest.mark.parametrize("args,rc,decision,rule", [
     (["-m", "GET", "/v1.41/info"], 0, "allow", None),
     (["-m", "POST", "/v1.41/swarm/init"], 1, "deny", "default-deny"),
