@@ -65,6 +65,7 @@ static const struct config_num config_timeouts[] = {
 	CNUM("request_head", t_request_head, 0, 1000, 0.01, 3600),
 	CNUM("idle", t_idle, 0, 1000, 0, 86400),
 	CNUM("upstream_connect", t_upstream_connect, 0, 1000, 0.01, 3600),
+	CNUM("upstream_response", t_upstream_response, 0, 1000, 0, 86400),
 	CNUM("drain", t_drain, 0, 1000, 0, 3600),
 	CNUM("shutdown", t_shutdown, 0, 1000, 0, 3600),
 	{ NULL, 0, 0, 0, 0, 0 }
@@ -92,6 +93,8 @@ config_defaults(struct config *c)
 	c->t_request_head = 30000;
 	c->t_idle = 300000;
 	c->t_upstream_connect = 10000;
+	/* A frozen engine must not hold a request for ever. */
+	c->t_upstream_response = 60000;
 	c->t_drain = 5000;
 	c->t_shutdown = 30000;
 	/* Never act unrecorded: an unwritable audit log stops service. */

@@ -60,6 +60,7 @@ struct config {
 	unsigned		 t_request_head;
 	unsigned		 t_idle;
 	unsigned		 t_upstream_connect;
+	unsigned		 t_upstream_response; /* first response byte */
 	unsigned		 t_drain;
 	unsigned		 t_shutdown;
 

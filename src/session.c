@@ -697,6 +697,45 @@ session_send_head(struct session *s)
 	memset(&s->uscan, 0, sizeof(s->uscan));
 }
 
+/*
+ * How long the engine may take to start answering (ms, 0: no limit).  A
+ * stopped or wedged engine would otherwise hold a request on a pooled
+ * connection for ever.  Streams, tunnels and the routes whose answer
+ * legitimately waits on work (builds, pulls, uploads) have no limit;
+ * stop and restart wait up to their t= before answering.
+ */
+static unsigned
+session_response_deadline(struct session *s)
+{
+	const struct request	*r = s->req;
+	unsigned		 ms = s->gen->conf->t_upstream_response;
+	const char		*q, *t;
+	long			 grace;
+
+	if (ms == 0 || r == NULL || r->route == NULL || !r->body_done ||
+	    (r->route->flags & (ROUTE_F_STREAM | ROUTE_F_HIJACK)))
+		return 0;
+	switch (r->route->id) {
+	case ROUTE_CONTAINER_ARCHIVE_PUT:
+	case ROUTE_COMMIT:
+	case ROUTE_IMAGE_DELETE:
+	case ROUTE_CONTAINER_DELETE:
+		return 0;
+	case ROUTE_CONTAINER_STOP:
+	case ROUTE_CONTAINER_RESTART:
+		grace = 10;
+		q = r->target.query;
+		if (q != NULL && (t = strstr(q, "t=")) != NULL &&
+		    (t == q || t[-1] == '&') && t < q + r->target.qlen)
+			grace = strtol(t + 2, NULL, 10);
+		if (grace < 0 || grace > 86400)
+			return 0;
+		return ms + (unsigned)grace * 1000;
+	default:
+		return ms;
+	}
+}
+
 /* Attach an engine connection to the session and start forwarding. */
 static void session_up_read_cb(struct bufferevent *, void *);
 static void session_up_write_cb(struct bufferevent *, void *);
@@ -711,6 +750,7 @@ session_attach_up(struct session *s, struct upstream_conn *up)
 	bufferevent_setwatermark(up->bev, EV_READ, 0, RELAY_HIGH_WATER);
 	session_send_head(s);
 	session_set_state(s, SESSION_FORWARD);
+	session_timer_set(s, session_response_deadline(s));
 }
 
 /* Ask the pool for a connection; fresh forces a new one (retry). */
@@ -987,6 +1027,7 @@ session_resp_head(struct session *s)
 		return true;
 	}
 	r->resp_head_done = true;
+	session_timer_set(s, 0);
 	if (session_resp_is_tunnel(s)) {
 		session_write_resp_head(s);
 		session_set_state(s, SESSION_TUNNEL);
@@ -1434,6 +1475,18 @@ session_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case SESSION_READ_BODY:
 		slog_info(s, "request body not complete in time");
 		session_close(s, "request body timeout");
+		break;
+	case SESSION_FORWARD:
+		if (s->req == NULL || s->req->resp_head_done)
+			break;
+		slog_warnx(s, "the engine did not answer in time");
+		upstream_free(s->up);
+		s->up = NULL;
+		metrics_upstream_error();
+		snprintf(s->req->dec.rule, sizeof(s->req->dec.rule), "upstream");
+		session_refuse(s, 504, "the engine did not answer in time",
+		    false);
+		session_step(s);
 		break;
 	case SESSION_DENY:
 		session_close_lingering(s, "drain timeout");

@@ -914,6 +914,48 @@ def test_unix_upstream_down_502(gate_factory, tmp_path, kind):
     assert took < 3, took
 
 
+@pytest.mark.gate_only
+def test_wedged_engine_504(gate_factory, tmp_path):
+    # An engine that accepts and then never answers (SIGSTOPped, wedged):
+    # a non-streaming request gets a 504 in bounded time instead of
+    # hanging on the engine connection for ever.
+    import threading
+    path = str(tmp_path / "wedged.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(8)
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(srv.accept()[0])
+            except OSError:
+                pass
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        g = gate_factory(overrides={
+            "upstream": dict(UNIX_UP, address="unix://" + path),
+            "timeouts": {"upstream_response": 1, "shutdown": 2}})
+        t0 = time.monotonic()
+        r = g.http("GET", "/v1.41/info", timeout=5)
+        took = time.monotonic() - t0
+        assert r.status == 504, r
+        assert r.header("Content-Type") == "application/json"
+        assert r.json()["message"].startswith("dindgate: "), r.body
+        assert 0.9 < took < 3, took
+        assert held, "the request never reached the wedged engine"
+    finally:
+        stop.set()
+        t.join()
+        for c in held:
+            c.close()
+        srv.close()
+
+
 # --------------------------------------------------------------------------
 # SIGTERM drains in-flight requests; new connections are refused
 
