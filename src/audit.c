@@ -43,8 +43,8 @@ audit_path(void)
 	return audit.path;
 }
 
-static void
-audit_hash(const char *data, size_t len, char out[65])
+void
+audit_sha256(const void *data, size_t len, char out[65])
 {
 	unsigned char	md[EVP_MAX_MD_SIZE];
 	unsigned int	mdlen = 0, i;
@@ -83,7 +83,7 @@ audit_emit_line(const struct audit_rec *r)
 	if ((line = auditfmt_format(r, audit.prev, &len)) == NULL)
 		return -1;
 	/* The hash covers the line without its closing brace. */
-	audit_hash(line, len - 1, hash);
+	audit_sha256(line, len - 1, hash);
 	flen = len + 80;
 	if ((full = malloc(flen)) != NULL) {
 		flen = (size_t)snprintf(full, flen, "%.*s,\"hash\":\"%s\"}\n",

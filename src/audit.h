@@ -29,6 +29,8 @@ bool	audit_may_serve(void);
 bool	audit_is_ok(void);
 /* Write one record; 0, or -1 (the failure rule then applies). */
 int	audit_emit(const struct audit_rec *);
+/* SHA-256 of len bytes as 64 hex digits (out holds 65 bytes). */
+void	audit_sha256(const void *, size_t, char out[65]);
 /* The path of the open audit file, or NULL. */
 const char *audit_path(void);
 

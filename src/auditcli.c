@@ -16,8 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "audit.h"
 #include "auditcli.h"
 #include "jsondoc.h"
 
@@ -246,8 +245,6 @@ static int
 averify_line(const char *file, unsigned long lineno, char *line, size_t len,
     char prev[65], int *started)
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0, i;
 	char		 hex[65], err[128];
 	struct jnode	*rec;
 	const char	*h, *p, *kind;
@@ -265,10 +262,7 @@ averify_line(const char *file, unsigned long lineno, char *line, size_t len,
 	h = jstr(rec, "hash");
 	p = jstr(rec, "prev");
 	kind = jstr(rec, "kind");
-	EVP_Digest(line, len - HASH_SUFFIX_LEN, md, &mdlen, EVP_sha256(),
-	    NULL);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	audit_sha256(line, len - HASH_SUFFIX_LEN, hex);
 	if (h == NULL || strcmp(h, hex) != 0)
 		printf("%s:%lu: hash mismatch: the record was changed\n", file,
 		    lineno);

@@ -7,25 +7,11 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <openssl/evp.h>
-
 #include "audit.h"
 #include "log.h"
 #include "metrics.h"
 #include "record.h"
 #include "session.h"
-
-void
-record_sha256(const void *data, size_t len, char out[65])
-{
-	unsigned char	md[EVP_MAX_MD_SIZE];
-	unsigned int	mdlen = 0, i;
-
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[64] = '\0';
-}
 
 /* allow / deny / log-only-deny, and error for what went wrong around us. */
 static const char *

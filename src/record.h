@@ -15,7 +15,5 @@ struct session;
 void	record_request(struct session *, enum audit_kind, const char *outcome);
 /* A tunnel or stream begins: write its request record now. */
 void	record_stream_start(struct session *);
-/* SHA-256 of len bytes as hex into out (65 bytes). */
-void	record_sha256(const void *, size_t, char out[65]);
 
 #endif

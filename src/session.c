@@ -683,10 +683,10 @@ session_send_head(struct session *s)
 	evbuffer_add(out, "\r\n", 2);
 	if (r->bodybuf != NULL) {
 		if (r->dec.body) {
-			record_sha256(r->dec.body, r->dec.bodylen, r->body_sha);
+			audit_sha256(r->dec.body, r->dec.bodylen, r->body_sha);
 			evbuffer_add(out, r->dec.body, r->dec.bodylen);
 		} else {
-			record_sha256(evbuffer_pullup(r->bodybuf, -1),
+			audit_sha256(evbuffer_pullup(r->bodybuf, -1),
 			    evbuffer_get_length(r->bodybuf), r->body_sha);
 			evbuffer_add_buffer(out, r->bodybuf);
 		}
