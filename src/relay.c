@@ -19,9 +19,22 @@ relay_move(struct evbuffer *src, struct evbuffer *dst, size_t n)
 {
 	int	moved;
 
+	char	buf[RELAY_COPY_MAX];
+
 	if (n == 0)
 		return 0;
-	/* Moves whole chains where it can: no copy of the payload. */
+	/*
+	 * A small piece is copied onto the end of what is already queued
+	 * (a response head, say): bufferevent_openssl writes one TLS record
+	 * per chain, so one chain means one record and one write.  Large
+	 * pieces move whole chains: no copy of the payload.
+	 */
+	if (n <= sizeof(buf) && evbuffer_get_length(dst) > 0) {
+		moved = evbuffer_remove(src, buf, n);
+		if (moved > 0)
+			evbuffer_add(dst, buf, (size_t)moved);
+		return moved > 0 ? (size_t)moved : 0;
+	}
 	moved = evbuffer_remove_buffer(src, dst, n);
 	return moved > 0 ? (size_t)moved : 0;
 }

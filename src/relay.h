@@ -16,6 +16,7 @@
 struct session;
 
 #define RELAY_HIGH_WATER	(256 * 1024)	/* output bytes before pausing */
+#define RELAY_COPY_MAX		4096		/* copy, don't move, up to this */
 
 /* Set read interest on both sides from the session's state and buffers. */
 void	relay_recompute_interest(struct session *);
