@@ -76,9 +76,7 @@ struct request {
 	bool			 sent;		/* head written upstream */
 	struct evbuffer		*bodybuf;	/* READ_BODY: the body so far */
 	bool			 audited;	/* request record written */
-	struct timeval		 t_connect;	/* CONNECT began */
 	double			 own_time;	/* seconds spent deciding etc. */
-	double			 connect_wait;	/* seconds in CONNECT */
 	char			 body_sha[65];	/* of the forwarded body */
 	/* response */
 	struct httpmsg		 resp;		/* engine's head, parsed */

@@ -34,7 +34,6 @@ struct upstream_pool {
 	struct generation	*gen;		/* borrowed: owns us */
 	struct upstream_conn	*idle;		/* most recently used first */
 	unsigned		 nidle;
-	unsigned		 nlive;		/* all connections */
 	SSL_SESSION		*session;	/* for resumption */
 	bool			 retired;	/* reload: keep nothing */
 };
@@ -87,7 +86,6 @@ upstream_free(struct upstream_conn *c)
 			SSL_set_ex_data(ssl, upstream_ex_index, NULL);
 		bufferevent_free(c->bev);
 	}
-	c->pool->nlive--;
 	c->magic = 0;
 	free(c);
 }
@@ -237,7 +235,6 @@ upstream_connect(struct upstream_pool *p, upstream_cb cb, void *arg)
 	} else if ((c->bev = bufferevent_socket_new(p->base, -1, opts)) ==
 	    NULL)
 		goto fail;
-	p->nlive++;
 	bufferevent_setcb(c->bev, NULL, NULL, upstream_connect_event_cb, c);
 	if (g->conf->t_upstream_connect) {
 		tv.tv_sec = g->conf->t_upstream_connect / 1000;
@@ -262,10 +259,9 @@ fail:
 	tlsctx_log_errors("upstream: cannot set up connection");
 	if (ssl)
 		SSL_free(ssl);
-	if (c->bev) {
-		p->nlive++;
+	if (c->bev)
 		upstream_free(c);
-	} else
+	else
 		free(c);
 	return NULL;
 }
