@@ -40,6 +40,8 @@ struct upstream_pool {
 
 static int upstream_ex_index = -1;
 
+static int	upstream_new_session_cb(SSL *, SSL_SESSION *);
+
 struct upstream_pool *
 upstream_pool_new(struct event_base *base, struct generation *gen)
 {
@@ -52,6 +54,10 @@ upstream_pool_new(struct event_base *base, struct generation *gen)
 	if (upstream_ex_index == -1)
 		upstream_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
 		    NULL);
+	/* Once per context, not per connection: sessions come back here. */
+	if (gen->client_ctx != NULL)
+		SSL_CTX_sess_set_new_cb(gen->client_ctx,
+		    upstream_new_session_cb);
 	return p;
 }
 
@@ -219,8 +225,6 @@ upstream_connect(struct upstream_pool *p, upstream_cb cb, void *arg)
 	if (g->client_ctx != NULL) {
 		if ((ssl = SSL_new(g->client_ctx)) == NULL)
 			goto fail;
-		SSL_CTX_sess_set_new_cb(g->client_ctx,
-		    upstream_new_session_cb);
 		SSL_set_ex_data(ssl, upstream_ex_index, c);
 		if (upstream_tls_names(ssl, g->conf->up_server_name) == -1)
 			goto fail;
